@@ -1,0 +1,94 @@
+/* Every hard limit in Skiff lives here, each with the reason for its value
+ * (after SQLite's sqliteLimit.h and TigerBeetle's constants.zig).  Configurable
+ * limits (message.max.bytes, socket.request.max.bytes, ...) have their defaults
+ * here and their ceilings checked against these by the config loader. */
+#ifndef SK_LIMITS_H
+#define SK_LIMITS_H
+
+#include <assert.h>
+#include <stdint.h>
+
+/* --- Kafka front end -------------------------------------------------------- */
+
+/* Default cap on one request frame (Kafka's socket.request.max.bytes default,
+ * 100 MiB).  Checked against the 4-byte length prefix before any allocation. */
+#define SK_SOCKET_REQUEST_MAX_BYTES_DEFAULT (100 * 1024 * 1024)
+/* The configured cap may not exceed this: a frame is held in memory whole. */
+#define SK_SOCKET_REQUEST_MAX_BYTES_MAX (1024 * 1024 * 1024)
+
+/* Until a connection has sent a well-formed request it may only send frames
+ * this large.  ApiVersions and Metadata are tiny; this keeps an anonymous peer
+ * from making us buffer 100 MiB (Kafka CVE-2022-34917). */
+#define SK_UNAUTH_FRAME_BYTES_MAX (64 * 1024)
+
+/* Kafka's message.max.bytes default (1 MiB + record overhead in Kafka 3.x). */
+#define SK_MESSAGE_MAX_BYTES_DEFAULT (1048588)
+
+/* Strings in requests carry an int16 length, so 32767 is already the protocol's
+ * ceiling; topic names are limited to 249 by Kafka itself. */
+#define SK_TOPIC_NAME_MAX 249
+#define SK_CLIENT_ID_MAX 32767
+
+/* Array counts read from the wire are checked against the bytes left (each
+ * element takes at least one byte) and against this absolute ceiling. */
+#define SK_WIRE_ARRAY_MAX (1 << 20)
+
+/* Requests in flight per connection before we stop reading from it.  Clients
+ * pipeline (librdkafka keeps up to 1M in flight by default, in practice 5-ish
+ * per partition leader); this bounds the memory one connection can pin. */
+#define SK_CONN_INFLIGHT_MAX 64
+/* Output bytes queued on a connection before we stop reading its requests. */
+#define SK_CONN_OUTPUT_BYTES_MAX (64 * 1024 * 1024)
+/* Open client connections per broker. */
+#define SK_CONNECTIONS_MAX 4096
+
+/* Fetch: the response cap if the client asked for more (Kafka's default
+ * fetch.max.bytes is 50 MiB). */
+#define SK_FETCH_RESPONSE_BYTES_MAX (64 * 1024 * 1024)
+/* Fetch long-poll wait ceiling; clients use 500 ms (librdkafka, kafka-python)
+ * to 5 s (kafkajs). */
+#define SK_FETCH_MAX_WAIT_MS_MAX (60 * 1000)
+
+/* --- topics and partitions -------------------------------------------------- */
+
+#define SK_PARTITIONS_PER_TOPIC_MAX 10000
+#define SK_TOPICS_MAX 100000
+
+/* --- storage ---------------------------------------------------------------- */
+
+/* One RecordBatch v2 header is 61 bytes; anything shorter is corrupt. */
+#define SK_BATCH_HEADER_BYTES 61
+/* The log.segment.bytes ceiling: segment positions are stored as uint32 in the
+ * offset index (Kafka's limit too). */
+#define SK_SEGMENT_BYTES_MAX INT32_MAX
+#define SK_SEGMENT_BYTES_MIN (14)
+/* Sparse index: one entry per this many bytes of log (Kafka's
+ * log.index.interval.bytes default). */
+#define SK_INDEX_INTERVAL_BYTES 4096
+/* Preallocated index size per segment (Kafka's segment.index.bytes, 10 MiB):
+ * 8 bytes per offset entry, 12 per time entry. */
+#define SK_INDEX_BYTES_MAX (10 * 1024 * 1024)
+/* A batch found on disk longer than this is treated as corruption during
+ * recovery rather than trusted for an allocation. */
+#define SK_BATCH_BYTES_MAX (SK_SOCKET_REQUEST_MAX_BYTES_MAX)
+
+/* --- internal protocol (Raft, replication, controller) ----------------------- */
+
+/* One internal frame: 4-byte length then a protobuf Envelope.  Checked before
+ * unpacking.  Replica fetches carry up to replica.fetch.max.bytes (1 MiB default)
+ * per partition, so 64 MiB leaves room for many partitions. */
+#define SK_INTERNAL_FRAME_BYTES_MAX (64 * 1024 * 1024)
+
+/* --- config ------------------------------------------------------------------ */
+
+#define SK_CONFIG_LINE_MAX 4096
+#define SK_CONFIG_KEYS_MAX 512
+
+static_assert(SK_UNAUTH_FRAME_BYTES_MAX < SK_SOCKET_REQUEST_MAX_BYTES_DEFAULT,
+              "the pre-auth cap must be smaller than the general cap");
+static_assert(SK_MESSAGE_MAX_BYTES_DEFAULT < SK_SOCKET_REQUEST_MAX_BYTES_DEFAULT,
+              "a maximal batch must fit in a request frame");
+static_assert(SK_SOCKET_REQUEST_MAX_BYTES_MAX <= INT32_MAX,
+              "frame lengths are int32 on the wire");
+
+#endif
