@@ -4,6 +4,10 @@
 #ifndef SK_HANDLERS_H
 #define SK_HANDLERS_H
 
+#include <stdint.h>
+
+#include "common/buf.h"
+
 struct broker;
 struct kreq;
 
