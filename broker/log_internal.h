@@ -96,6 +96,7 @@ struct log_segment {
     bool log_dirty;            /* appended/truncated since the last sync snapshot */
     bool index_dirty;          /* sealed or rebuilt: index files need one sync */
     bool sealed;               /* no longer the active segment */
+    bool index_missing;        /* an index file did not exist at open */
 };
 
 /* Creates the three files (truncating leftovers) for a new empty segment. */

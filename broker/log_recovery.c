@@ -100,16 +100,17 @@ static int64_t file_size(int fd)
 /* Clean path: trusts the index files after checking them, then walks batch
  * headers from the last index entry to the end of the file.  SK_ECORRUPT
  * means "re-validate this segment". */
-static int load_segment(struct log_segment *s)
+static int load_segment(struct log_segment *s, int32_t interval_bytes)
 {
     int64_t size = file_size(s->log_fd);
     if (size < 0)
         return SK_EIO;
-    if (size > SK_SEGMENT_BYTES_MAX || !log_index_load(&s->ix, s->index_fd, s->time_fd, size))
+    if (s->index_missing || size > SK_SEGMENT_BYTES_MAX || !log_index_load(&s->ix, s->index_fd, s->time_fd, size))
         return SK_ECORRUPT;
     s->size_bytes = size;
     struct log_index *ix = &s->ix;
     int64_t pos = ix->off_n ? ix->off[ix->off_n - 1].position : 0;
+    const int64_t tail_start = pos;
     int64_t expect = ix->off_n ? s->base_offset + ix->off[ix->off_n - 1].rel_offset : s->base_offset;
     s->max_timestamp_ms = ix->time_n ? ix->time[ix->time_n - 1].timestamp_ms : -1;
     s->bytes_since_index = size - pos;
@@ -130,6 +131,10 @@ static int load_segment(struct log_segment *s)
             s->max_timestamp_ms = h.max_timestamp;
         expect = batch_last_offset(&h) + 1;
         s->next_offset = expect;
+        /* An entry is due once interval bytes pass; a tail longer than that
+         * means the index lost entries (a truncated or stale file). */
+        if (pos - tail_start >= interval_bytes)
+            return SK_ECORRUPT;
         pos += (int64_t)batch_total_bytes(&h);
     }
     if (ix->off_n && s->next_offset == s->base_offset)
@@ -245,7 +250,7 @@ static int open_segments(struct plog *l, const int64_t *bases, size_t n, bool cl
         if (!recovering && !clean && (last || bases[i + 1] > rp))
             recovering = true;
         if (!recovering) {
-            rc = load_segment(s);
+            rc = load_segment(s, l->cfg.index_interval_bytes);
             if (rc == SK_ECORRUPT) {
                 SK_WARN("segment_inconsistent", "dir=%s segment=%lld", l->dir, (long long)s->base_offset);
                 recovering = true;

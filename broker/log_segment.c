@@ -35,8 +35,17 @@ static int segment_open_files(struct log_segment *s, int dir_fd, int log_flags)
     s->log_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_LOG, log_flags);
     if (s->log_fd < 0)
         return errno == ENOENT ? SK_ENOENT : SK_EIO;
-    s->index_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_INDEX, O_CREAT | (log_flags & O_TRUNC));
-    s->time_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_TIMEINDEX, O_CREAT | (log_flags & O_TRUNC));
+    s->index_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_INDEX, log_flags & O_TRUNC);
+    s->time_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_TIMEINDEX, log_flags & O_TRUNC);
+    /* A missing index file is recreated empty and marked for rebuilding. */
+    if (s->index_fd < 0 && errno == ENOENT) {
+        s->index_missing = true;
+        s->index_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_INDEX, O_CREAT);
+    }
+    if (s->time_fd < 0 && errno == ENOENT) {
+        s->index_missing = true;
+        s->time_fd = open_file(dir_fd, s->base_offset, LOG_SUFFIX_TIMEINDEX, O_CREAT);
+    }
     if (s->index_fd < 0 || s->time_fd < 0)
         return errno == ENOSPC ? SK_ENOSPACE : SK_EIO;
     return 0;
