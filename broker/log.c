@@ -155,7 +155,10 @@ int plog_open(const char *dir, const struct log_config *cfg, bool clean_shutdown
     return 0;
 fail:
     SK_WARN("log_open_failed", "dir=%s err=%s", dir, sk_strerror(rc));
-    plog_drop_segments_from(l, 0); /* only closes: nothing was unlinked yet */
+    /* Close without syncing or unlinking anything: the data stays for a retry. */
+    for (size_t i = 0; i < l->nsegs; i++)
+        log_segment_close(l->segs[i]);
+    l->nsegs = 0;
     plog_close(l);
     return rc;
 }
@@ -164,6 +167,8 @@ fail:
 static int sync_all(struct plog *l)
 {
     int rc = 0;
+    if (l->nsegs == 0 || l->dir_fd < 0)
+        return 0;
     for (size_t i = 0; i < l->nsegs; i++) {
         struct log_segment *s = l->segs[i];
         if (s->log_dirty && log_fdatasync(s->log_fd))
@@ -177,7 +182,8 @@ static int sync_all(struct plog *l)
         rc = SK_EIO;
     if (l->parent_dirty && log_fsync(l->parent_fd))
         rc = SK_EIO;
-    if (rc == 0 && l->nsegs > 0) {
+    l->dir_dirty = l->parent_dirty = false;
+    if (rc == 0) {
         l->recovery_point = plog_active(l)->base_offset;
         rc = log_meta_write(l->dir_fd, l->recovery_point, l->start_offset);
     }
@@ -190,6 +196,27 @@ static int sync_all(struct plog *l)
             sk_free(text);
         }
     }
+    if (rc == 0) {
+        l->meta_dirty = l->epoch_dirty = false;
+        l->synced_offset = plog_end_offset(l);
+    }
+    return rc;
+}
+
+int plog_sync_now(struct plog *l)
+{
+    assert(!l->sync_in_flight);
+    int rc = sync_all(l);
+    if (rc)
+        l->sync_error = rc;
+    return rc;
+}
+
+int plog_set_config(struct plog *l, const struct log_config *cfg)
+{
+    int rc = log_config_check(cfg);
+    if (rc == 0)
+        l->cfg = *cfg;
     return rc;
 }
 
@@ -198,11 +225,9 @@ void plog_close(struct plog *l)
     if (!l)
         return;
     assert(!l->sync_in_flight);
-    if (l->nsegs > 0 && l->dir_fd >= 0) {
-        int rc = sync_all(l);
-        if (rc)
-            SK_ERROR("log_close_sync_failed", "dir=%s err=%s", l->dir, sk_strerror(rc));
-    }
+    int rc = sync_all(l);
+    if (rc)
+        SK_ERROR("log_close_sync_failed", "dir=%s err=%s", l->dir, sk_strerror(rc));
     for (size_t i = 0; i < l->nsegs; i++)
         log_segment_close(l->segs[i]);
     sk_free(l->segs);

@@ -63,6 +63,15 @@ int plog_open(const char *dir, const struct log_config *cfg, bool clean_shutdown
  * (flusher_drain first).  Loop thread.  NULL is a no-op. */
 void plog_close(struct plog *l);
 
+/* Blocking: syncs every dirty file and directory of the log and writes its
+ * checkpoints now, on the calling thread (shutdown path; the flusher is the
+ * normal route).  No flush may be in flight.  Returns 0 or SK_EIO. */
+int plog_sync_now(struct plog *l);
+
+/* Applies new settings (topic config change); SK_ECONFIG leaves the old ones.
+ * Takes effect at the next append / plog_maintain.  cfg copied. */
+int plog_set_config(struct plog *l, const struct log_config *cfg);
+
 /* Accessors; loop thread; l borrowed. */
 int64_t plog_start_offset(const struct plog *l);     /* log start offset */
 int64_t plog_end_offset(const struct plog *l);       /* LEO: next offset to assign */
