@@ -64,7 +64,7 @@ static char *make_log(void)
 static char *segment_path(const char *dir, bool last)
 {
     DIR *d = opendir(dir);
-    char best[64] = "";
+    char best[300] = "";
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
