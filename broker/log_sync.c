@@ -124,20 +124,28 @@ int log_sync_job_make(struct plog *l, struct log_sync_job **out)
 void log_sync_job_run(struct log_sync_job *job, uint64_t *syncs)
 {
     int rc = 0;
+    /* The duplicates are closed here, not on the loop: the last close of a
+     * segment that retention already unlinked frees its blocks. */
     for (size_t i = 0; i < job->nfds; i++) {
         (*syncs)++;
         if (log_fdatasync(job->fds[i]) != 0)
             rc = SK_EIO;
+        close(job->fds[i]);
+        job->fds[i] = -1;
     }
     if (job->dir_fd >= 0) {
         (*syncs)++;
         if (log_fsync(job->dir_fd) != 0)
             rc = SK_EIO;
+        close(job->dir_fd);
+        job->dir_fd = -1;
     }
     if (job->parent_fd >= 0) {
         (*syncs)++;
         if (log_fsync(job->parent_fd) != 0)
             rc = SK_EIO;
+        close(job->parent_fd);
+        job->parent_fd = -1;
     }
     if (rc == 0 && job->meta_dir_fd >= 0) {
         struct plog *l = job->log;
@@ -150,6 +158,10 @@ void log_sync_job_run(struct log_sync_job *job, uint64_t *syncs)
                 rc = log_write_file_atomic(job->meta_dir_fd, LOG_EPOCH_FILE, job->epoch_text, job->epoch_len);
         }
         pthread_mutex_unlock(&l->ckpt_lock);
+    }
+    if (job->meta_dir_fd >= 0) {
+        close(job->meta_dir_fd);
+        job->meta_dir_fd = -1;
     }
     job->err = rc;
 }
