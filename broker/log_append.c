@@ -124,6 +124,8 @@ static int check_replica_batches(const struct plog *l, const uint8_t *p, size_t 
             return SK_ECORRUPT;
         if (h.base_offset != expect)
             return off == 0 ? SK_ERANGE : SK_ECORRUPT;
+        if (batch_last_offset(&h) > LOG_OFFSET_MAX)
+            return SK_ECORRUPT;
         if (h.leader_epoch < epoch)
             return SK_ECORRUPT;
         epoch = h.leader_epoch;
@@ -197,6 +199,8 @@ static int truncate_fully(struct plog *l, int64_t offset)
 
 int plog_truncate(struct plog *l, int64_t offset)
 {
+    if (offset < 0 || offset > LOG_OFFSET_MAX)
+        return SK_EINVAL;
     if (offset >= plog_end_offset(l))
         return 0;
     if (offset <= l->start_offset)
@@ -206,8 +210,13 @@ int plog_truncate(struct plog *l, int64_t offset)
     int64_t pos;
     struct batch_hdr h;
     int rc = log_segment_find(s, offset, &pos, &h);
-    if (rc)
+    if (rc == SK_ENOENT) {
+        /* offset lies after this segment's last batch: cut at its end. */
+        pos = s->size_bytes;
+        h.base_offset = s->next_offset;
+    } else if (rc) {
         return rc;
+    }
     rc = lower_recovery_point(l, s->base_offset);
     if (rc)
         return rc;

@@ -149,6 +149,8 @@ bool log_parse_segment_name(const char *name, const char *suffix, int64_t *base_
             return false;
         v = v * 10 + (name[i] - '0');
     }
+    if (v > LOG_OFFSET_MAX)
+        return false;
     *base_offset = v;
     return true;
 }

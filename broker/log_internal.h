@@ -17,6 +17,9 @@
 #define LOG_SUFFIX_TIMEINDEX ".timeindex"
 #define LOG_EPOCH_FILE "leader-epoch-checkpoint"
 #define LOG_META_FILE "recovery-point-checkpoint"
+/* Offsets above this are refused from disk and peers: it leaves room for
+ * base + delta arithmetic without overflow, and no log gets near it. */
+#define LOG_OFFSET_MAX (INT64_MAX / 2)
 /* 20 digits + the longest suffix + NUL. */
 #define LOG_SEG_NAME_MAX 40
 

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -15,13 +16,25 @@
 #include "common/sk_err.h"
 #include "log_internal.h"
 
+/* The segment's largest record timestamp or, when its batches carry none
+ * (NO_TIMESTAMP from old clients), the file's modification time (Kafka's
+ * rule). */
+static int64_t segment_age_ref_ms(const struct log_segment *s)
+{
+    if (s->max_timestamp_ms >= 0)
+        return s->max_timestamp_ms;
+    struct stat st;
+    if (fstat(s->log_fd, &st) != 0)
+        return INT64_MAX; /* unknown: keep it */
+    return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
 /* How many of the oldest segments retention removes; never the active one. */
 static size_t retention_count(const struct plog *l, int64_t now_ms)
 {
     size_t drop = 0;
     if (l->cfg.retention_ms >= 0) {
-        /* A segment with no timestamp at all (-1) has nothing worth keeping. */
-        while (drop + 1 < l->nsegs && now_ms - l->segs[drop]->max_timestamp_ms > l->cfg.retention_ms)
+        while (drop + 1 < l->nsegs && now_ms - segment_age_ref_ms(l->segs[drop]) > l->cfg.retention_ms)
             drop++;
     }
     if (l->cfg.retention_bytes >= 0) {

@@ -124,6 +124,10 @@ int log_segment_read_header(const struct log_segment *s, int64_t pos, int64_t si
         return SK_ETRUNC;
     if (h->last_offset_delta < 0)
         return SK_ECORRUPT;
+    /* Offsets must fit the segment (relative offsets are u32 in the index);
+     * this also keeps base + delta arithmetic far from overflow. */
+    if (h->base_offset < s->base_offset || h->base_offset - s->base_offset > INT32_MAX)
+        return SK_ECORRUPT;
     return 0;
 }
 
