@@ -175,6 +175,15 @@ void flusher_destroy(struct flusher *f)
     sk_free(f);
 }
 
-uint64_t flusher_sync_count(const struct flusher *f) { return atomic_load(&f->syncs); }
-uint64_t flusher_group_count(const struct flusher *f) { return atomic_load(&f->groups); }
-uint64_t flusher_request_count(const struct flusher *f) { return atomic_load(&f->requests); }
+uint64_t flusher_sync_count(const struct flusher *f)
+{
+    return atomic_load(&f->syncs);
+}
+uint64_t flusher_group_count(const struct flusher *f)
+{
+    return atomic_load(&f->groups);
+}
+uint64_t flusher_request_count(const struct flusher *f)
+{
+    return atomic_load(&f->requests);
+}

@@ -127,7 +127,8 @@ static int open_dirs(struct plog *l)
     return 0;
 }
 
-int plog_open(const char *dir, const struct log_config *cfg, bool clean_shutdown, int64_t now_ms, struct plog **out)
+int plog_open(const char *dir, const struct log_config *cfg, bool clean_shutdown, int64_t now_ms,
+              struct plog **out)
 {
     int rc = log_config_check(cfg);
     if (rc)
@@ -241,14 +242,38 @@ void plog_close(struct plog *l)
     sk_free(l);
 }
 
-int64_t plog_start_offset(const struct plog *l) { return l->start_offset; }
-int64_t plog_end_offset(const struct plog *l) { return plog_active(l)->next_offset; }
-int64_t plog_synced_offset(const struct plog *l) { return l->synced_offset; }
-int64_t plog_unflushed_messages(const struct plog *l) { return plog_end_offset(l) - l->synced_offset; }
-int plog_segment_count(const struct plog *l) { return (int)l->nsegs; }
-const char *plog_dir(const struct plog *l) { return l->dir; }
-int plog_sync_error(const struct plog *l) { return l->sync_error; }
-int32_t plog_latest_epoch(const struct plog *l) { return log_epoch_latest(&l->epochs); }
+int64_t plog_start_offset(const struct plog *l)
+{
+    return l->start_offset;
+}
+int64_t plog_end_offset(const struct plog *l)
+{
+    return plog_active(l)->next_offset;
+}
+int64_t plog_synced_offset(const struct plog *l)
+{
+    return l->synced_offset;
+}
+int64_t plog_unflushed_messages(const struct plog *l)
+{
+    return plog_end_offset(l) - l->synced_offset;
+}
+int plog_segment_count(const struct plog *l)
+{
+    return (int)l->nsegs;
+}
+const char *plog_dir(const struct plog *l)
+{
+    return l->dir;
+}
+int plog_sync_error(const struct plog *l)
+{
+    return l->sync_error;
+}
+int32_t plog_latest_epoch(const struct plog *l)
+{
+    return log_epoch_latest(&l->epochs);
+}
 
 int64_t plog_size_bytes(const struct plog *l)
 {

@@ -21,10 +21,10 @@
 struct sk_writer;
 
 struct log_config {
-    int64_t segment_bytes;        /* log.segment.bytes: roll when the active segment would exceed it */
-    int64_t segment_ms;           /* log.roll.ms: roll when the active segment is older (by first append time) */
-    int64_t retention_ms;         /* -1 = forever: delete segments whose largest timestamp is older */
-    int64_t retention_bytes;      /* -1 = unlimited: delete oldest segments while total size exceeds */
+    int64_t segment_bytes;   /* log.segment.bytes: roll when the active segment would exceed it */
+    int64_t segment_ms;      /* log.roll.ms: roll when the active segment is older (by first append time) */
+    int64_t retention_ms;    /* -1 = forever: delete segments whose largest timestamp is older */
+    int64_t retention_bytes; /* -1 = unlimited: delete oldest segments while total size exceeds */
     int32_t index_interval_bytes; /* log.index.interval.bytes */
 };
 
@@ -73,13 +73,13 @@ int plog_sync_now(struct plog *l);
 int plog_set_config(struct plog *l, const struct log_config *cfg);
 
 /* Accessors; loop thread; l borrowed. */
-int64_t plog_start_offset(const struct plog *l);     /* log start offset */
-int64_t plog_end_offset(const struct plog *l);       /* LEO: next offset to assign */
-int64_t plog_synced_offset(const struct plog *l);    /* every offset below this is fsynced */
+int64_t plog_start_offset(const struct plog *l);       /* log start offset */
+int64_t plog_end_offset(const struct plog *l);         /* LEO: next offset to assign */
+int64_t plog_synced_offset(const struct plog *l);      /* every offset below this is fsynced */
 int64_t plog_unflushed_messages(const struct plog *l); /* LEO - synced offset */
-int64_t plog_size_bytes(const struct plog *l);       /* sum of segment file sizes */
+int64_t plog_size_bytes(const struct plog *l);         /* sum of segment file sizes */
 int plog_segment_count(const struct plog *l);
-const char *plog_dir(const struct plog *l);          /* borrowed, valid until close */
+const char *plog_dir(const struct plog *l); /* borrowed, valid until close */
 /* The last error a background sync reported (0 if none).  A log whose sync
  * failed keeps its synced offset where it was; the broker should treat the
  * log directory as failed (Kafka halts on such errors). */

@@ -59,8 +59,8 @@ static off_t file_end(int fd)
 
 int log_index_add_offset(struct log_index *ix, int fd, uint32_t rel_offset, uint32_t position)
 {
-    assert(ix->off_n == 0 || (ix->off[ix->off_n - 1].rel_offset < rel_offset &&
-                              ix->off[ix->off_n - 1].position < position));
+    assert(ix->off_n == 0 ||
+           (ix->off[ix->off_n - 1].rel_offset < rel_offset && ix->off[ix->off_n - 1].position < position));
     if (ix->off_n >= OFF_ENTRIES_MAX)
         return SK_ELIMIT;
     int rc = grow((void **)&ix->off, &ix->off_cap, ix->off_n + 1, sizeof(*ix->off));
@@ -161,7 +161,8 @@ static bool load_offsets(struct log_index *ix, int fd, int64_t log_size)
         struct log_index_entry e = {sk_be32(b + i * 8), sk_be32(b + i * 8 + 4)};
         if ((int64_t)e.position >= log_size)
             ok = false;
-        else if (i > 0 && (e.rel_offset <= ix->off[i - 1].rel_offset || e.position <= ix->off[i - 1].position))
+        else if (i > 0 &&
+                 (e.rel_offset <= ix->off[i - 1].rel_offset || e.position <= ix->off[i - 1].position))
             ok = false;
         else
             ix->off[i] = e;
@@ -180,8 +181,8 @@ static bool load_times(struct log_index *ix, int fd)
     bool ok = grow((void **)&ix->time, &ix->time_cap, n, sizeof(*ix->time)) == 0;
     for (size_t i = 0; ok && i < n; i++) {
         struct log_time_entry e = {(int64_t)sk_be64(b + i * 12), sk_be32(b + i * 12 + 8)};
-        if (i > 0 && (e.timestamp_ms <= ix->time[i - 1].timestamp_ms ||
-                      e.rel_offset < ix->time[i - 1].rel_offset))
+        if (i > 0 &&
+            (e.timestamp_ms <= ix->time[i - 1].timestamp_ms || e.rel_offset < ix->time[i - 1].rel_offset))
             ok = false;
         else
             ix->time[i] = e;
@@ -226,7 +227,8 @@ int log_index_rewrite(const struct log_index *ix, int off_fd, int time_fd)
 
 int log_index_truncate(struct log_index *ix, int off_fd, int time_fd, uint32_t rel, uint32_t position)
 {
-    while (ix->off_n > 0 && (ix->off[ix->off_n - 1].rel_offset >= rel || ix->off[ix->off_n - 1].position >= position))
+    while (ix->off_n > 0 &&
+           (ix->off[ix->off_n - 1].rel_offset >= rel || ix->off[ix->off_n - 1].position >= position))
         ix->off_n--;
     while (ix->time_n > 0 && ix->time[ix->time_n - 1].rel_offset >= rel)
         ix->time_n--;

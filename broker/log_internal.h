@@ -89,17 +89,17 @@ int log_index_truncate(struct log_index *ix, int off_fd, int time_fd, uint32_t r
 
 struct log_segment {
     int64_t base_offset;
-    int64_t next_offset;     /* one past the last offset stored here */
-    int64_t size_bytes;      /* bytes of whole batches in the .log file */
+    int64_t next_offset; /* one past the last offset stored here */
+    int64_t size_bytes;  /* bytes of whole batches in the .log file */
     int log_fd, index_fd, time_fd;
     struct log_index ix;
     int64_t bytes_since_index;
-    int64_t max_timestamp_ms;  /* largest batch max timestamp; -1 when empty */
-    int64_t roll_ref_ms;       /* roll-by-time reference: first append time */
-    bool log_dirty;            /* appended/truncated since the last sync snapshot */
-    bool index_dirty;          /* sealed or rebuilt: index files need one sync */
-    bool sealed;               /* no longer the active segment */
-    bool index_missing;        /* an index file did not exist at open */
+    int64_t max_timestamp_ms; /* largest batch max timestamp; -1 when empty */
+    int64_t roll_ref_ms;      /* roll-by-time reference: first append time */
+    bool log_dirty;           /* appended/truncated since the last sync snapshot */
+    bool index_dirty;         /* sealed or rebuilt: index files need one sync */
+    bool sealed;              /* no longer the active segment */
+    bool index_missing;       /* an index file did not exist at open */
 };
 
 /* Creates the three files (truncating leftovers) for a new empty segment. */
@@ -191,7 +191,10 @@ struct plog {
     uint64_t ckpt_gen;
 };
 
-static inline struct log_segment *plog_active(const struct plog *l) { return l->segs[l->nsegs - 1]; }
+static inline struct log_segment *plog_active(const struct plog *l)
+{
+    return l->segs[l->nsegs - 1];
+}
 
 /* Index of the segment holding `offset` (the last with base <= offset). */
 size_t plog_segment_for(const struct plog *l, int64_t offset);
@@ -223,8 +226,8 @@ struct log_sync_job {
     uint64_t gen;
     int *fds; /* owned dups: fdatasync each, then close */
     size_t nfds;
-    int dir_fd;    /* owned dup or -1: fsync after the files */
-    int parent_fd; /* owned dup or -1 */
+    int dir_fd;      /* owned dup or -1: fsync after the files */
+    int parent_fd;   /* owned dup or -1 */
     int meta_dir_fd; /* owned dup or -1: where checkpoints are written */
     bool write_meta;
     char *epoch_text; /* owned or NULL */

@@ -44,8 +44,8 @@ bool logmgr_topic_valid(const char *name)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
             return false;
     }
     return true;
@@ -90,8 +90,8 @@ static int grow_table(struct logmgr *m)
     return 0;
 }
 
-static int open_partition(struct logmgr *m, const char *topic, int32_t partition, const struct log_config *cfg,
-                          bool clean, int64_t now_ms, struct plog **out)
+static int open_partition(struct logmgr *m, const char *topic, int32_t partition,
+                          const struct log_config *cfg, bool clean, int64_t now_ms, struct plog **out)
 {
     int rc = grow_table(m);
     if (rc)
@@ -241,8 +241,14 @@ fail:
     return rc;
 }
 
-bool logmgr_was_clean(const struct logmgr *m) { return m->was_clean; }
-size_t logmgr_count(const struct logmgr *m) { return m->count; }
+bool logmgr_was_clean(const struct logmgr *m)
+{
+    return m->was_clean;
+}
+size_t logmgr_count(const struct logmgr *m)
+{
+    return m->count;
+}
 
 struct plog *logmgr_get(struct logmgr *m, const char *topic, int32_t partition)
 {
@@ -297,8 +303,8 @@ int logmgr_maintain(struct logmgr *m, int64_t now_ms, struct flusher *f)
     return total;
 }
 
-void logmgr_foreach(struct logmgr *m, void (*fn)(void *arg, const char *topic, int32_t partition, struct plog *l),
-                    void *arg)
+void logmgr_foreach(struct logmgr *m,
+                    void (*fn)(void *arg, const char *topic, int32_t partition, struct plog *l), void *arg)
 {
     for (size_t i = 0; i < m->nbuckets; i++)
         for (struct logmgr_entry *e = m->buckets[i]; e; e = e->next)

@@ -56,8 +56,8 @@ int logmgr_maintain(struct logmgr *m, int64_t now_ms, struct flusher *f);
 
 /* Calls fn for every open log (unspecified order).  fn must not create or
  * delete logs. */
-void logmgr_foreach(struct logmgr *m, void (*fn)(void *arg, const char *topic, int32_t partition, struct plog *l),
-                    void *arg);
+void logmgr_foreach(struct logmgr *m,
+                    void (*fn)(void *arg, const char *topic, int32_t partition, struct plog *l), void *arg);
 size_t logmgr_count(const struct logmgr *m);
 
 /* Shutdown: closes every log (each fully synced, blocking), then writes the

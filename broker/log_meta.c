@@ -44,8 +44,8 @@ int log_meta_read(int dir_fd, int64_t *recovery_point, int64_t *start_offset)
         return SK_ECORRUPT;
     const char *p = b;
     int64_t version, rp, so;
-    if (!parse_i64(&p, '\n', &version) || version != 0 || !parse_i64(&p, ' ', &rp) || !parse_i64(&p, '\n', &so) ||
-        *p != '\0')
+    if (!parse_i64(&p, '\n', &version) || version != 0 || !parse_i64(&p, ' ', &rp) ||
+        !parse_i64(&p, '\n', &so) || *p != '\0')
         return SK_ECORRUPT;
     *recovery_point = rp;
     *start_offset = so;

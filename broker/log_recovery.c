@@ -105,7 +105,8 @@ static int load_segment(struct log_segment *s, int32_t interval_bytes)
     int64_t size = file_size(s->log_fd);
     if (size < 0)
         return SK_EIO;
-    if (s->index_missing || size > SK_SEGMENT_BYTES_MAX || !log_index_load(&s->ix, s->index_fd, s->time_fd, size))
+    if (s->index_missing || size > SK_SEGMENT_BYTES_MAX ||
+        !log_index_load(&s->ix, s->index_fd, s->time_fd, size))
         return SK_ECORRUPT;
     s->size_bytes = size;
     struct log_index *ix = &s->ix;
@@ -143,7 +144,8 @@ static int load_segment(struct log_segment *s, int32_t interval_bytes)
 }
 
 /* Reads and fully validates the batch at pos into *buf (grown as needed). */
-static int validate_at(struct log_segment *s, int64_t pos, int64_t size, struct sk_writer *buf, struct batch_hdr *h)
+static int validate_at(struct log_segment *s, int64_t pos, int64_t size, struct sk_writer *buf,
+                       struct batch_hdr *h)
 {
     int rc = log_segment_read_header(s, pos, size, h);
     if (rc)
@@ -274,7 +276,8 @@ static int open_segments(struct plog *l, const int64_t *bases, size_t n, bool cl
             for (size_t k = i + 1; k < n; k++)
                 log_segment_unlink(l->dir_fd, bases[k]);
             l->dir_dirty = true;
-            SK_WARN("segments_removed", "dir=%s after=%lld count=%zu", l->dir, (long long)s->base_offset, n - i - 1);
+            SK_WARN("segments_removed", "dir=%s after=%lld count=%zu", l->dir, (long long)s->base_offset,
+                    n - i - 1);
             break;
         }
         if (!last && (rc = log_segment_seal(s)) != 0)

@@ -72,7 +72,8 @@ int plog_maintain(struct plog *l, int64_t now_ms, int *segments_deleted)
     if (log_epoch_truncate_start(&l->epochs, l->start_offset))
         l->epoch_dirty = true;
     l->meta_dirty = true;
-    SK_INFO("log_retention", "dir=%s segments_deleted=%zu start=%lld", l->dir, drop, (long long)l->start_offset);
+    SK_INFO("log_retention", "dir=%s segments_deleted=%zu start=%lld", l->dir, drop,
+            (long long)l->start_offset);
     if (segments_deleted)
         *segments_deleted = (int)drop;
     return 0;
@@ -109,7 +110,10 @@ static int remove_tree(int parent_fd, const char *name)
     return rc;
 }
 
-int log_remove_dir(int parent_fd, const char *name) { return remove_tree(parent_fd, name); }
+int log_remove_dir(int parent_fd, const char *name)
+{
+    return remove_tree(parent_fd, name);
+}
 
 int plog_delete(struct plog *l)
 {

@@ -131,7 +131,8 @@ int log_segment_read_header(const struct log_segment *s, int64_t pos, int64_t si
     return 0;
 }
 
-int log_segment_index_batch(struct log_segment *s, const struct batch_hdr *h, int64_t pos, int32_t interval_bytes)
+int log_segment_index_batch(struct log_segment *s, const struct batch_hdr *h, int64_t pos,
+                            int32_t interval_bytes)
 {
     int rc = 0;
     uint32_t rel = (uint32_t)(h->base_offset - s->base_offset);
@@ -175,7 +176,8 @@ int log_segment_truncate(struct log_segment *s, int64_t pos, int64_t offset)
     s->next_offset = offset;
     s->log_dirty = true;
     s->index_dirty = true;
-    int rc = log_index_truncate(&s->ix, s->index_fd, s->time_fd, (uint32_t)(offset - s->base_offset), (uint32_t)pos);
+    int rc = log_index_truncate(&s->ix, s->index_fd, s->time_fd, (uint32_t)(offset - s->base_offset),
+                                (uint32_t)pos);
     /* Recompute what the cut removed: max timestamp and index spacing. */
     s->max_timestamp_ms = s->ix.time_n ? s->ix.time[s->ix.time_n - 1].timestamp_ms : -1;
     int64_t scan = s->ix.off_n ? s->ix.off[s->ix.off_n - 1].position : 0;

@@ -22,7 +22,10 @@
 
 #define PARTITIONS_MAX 64
 
-static void tick_cb(evutil_socket_t fd, short what, void *arg) { (void)fd, (void)what, (void)arg; }
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+}
 
 static int64_t unsynced_bytes(struct plog **logs, int n, const int64_t *bytes_per_offset)
 {
@@ -42,13 +45,24 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "d:t:w:p:n")) != -1) {
         switch (c) {
-        case 'd': dir = optarg; break;
-        case 't': seconds = atof(optarg); break;
-        case 'w': window = atoll(optarg) * 1024; break;
-        case 'p': parts = atoi(optarg); break;
-        case 'n': sync = false; break;
+        case 'd':
+            dir = optarg;
+            break;
+        case 't':
+            seconds = atof(optarg);
+            break;
+        case 'w':
+            window = atoll(optarg) * 1024;
+            break;
+        case 'p':
+            parts = atoi(optarg);
+            break;
+        case 'n':
+            sync = false;
+            break;
         default:
-            fprintf(stderr, "usage: %s [-d dir] [-t seconds] [-w window_kib] [-p partitions] [-n]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-d dir] [-t seconds] [-w window_kib] [-p partitions] [-n]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -102,8 +116,8 @@ int main(int argc, char **argv)
     flusher_drain(f);
     double secs = (double)(sk_mono_us() - t0) / 1e6;
     uint64_t syncs = flusher_sync_count(f), groups = flusher_group_count(f);
-    printf("partitions=%d window_kib=%lld batch_bytes=%zu fsync=%s\n", parts, (long long)(window / 1024), w.len,
-           sync ? "yes" : "no");
+    printf("partitions=%d window_kib=%lld batch_bytes=%zu fsync=%s\n", parts, (long long)(window / 1024),
+           w.len, sync ? "yes" : "no");
     printf("appended %.1f MB in %.2f s: %.1f MB/s, %.0f batches/s, %.0f records/s\n", bytes / 1e6, secs,
            bytes / 1e6 / secs, batches / secs, batches * 16 / secs);
     printf("groups %llu (%.0f/s), fdatasync+fsync calls %llu (%.0f/s), %.1f batches per group\n",

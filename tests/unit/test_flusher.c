@@ -27,7 +27,10 @@ static void on_sync(void *arg, struct plog *l)
     s->last_synced = plog_synced_offset(l);
 }
 
-static void tick_cb(evutil_socket_t fd, short what, void *arg) { (void)fd, (void)what, (void)arg; }
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+}
 
 struct env {
     struct event_base *base;

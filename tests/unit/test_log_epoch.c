@@ -60,8 +60,16 @@ START_TEST(epoch_cache_rules)
     ck_assert_int_eq(d.e[2].epoch, 5);
     free(text);
 
-    static const char *const bad[] = {"", "1\n0\n", "0\n2\n1 0\n", "0\n1\n1 0", "0\n1\n-1 0\n", "0\n1\n1 0\nextra",
-                                      "0\n2\n3 0\n2 5\n", "0\n99999999999\n", "0\n1\n1  0\n", "0\n1\n1 99999999999999999999\n"};
+    static const char *const bad[] = {"",
+                                      "1\n0\n",
+                                      "0\n2\n1 0\n",
+                                      "0\n1\n1 0",
+                                      "0\n1\n-1 0\n",
+                                      "0\n1\n1 0\nextra",
+                                      "0\n2\n3 0\n2 5\n",
+                                      "0\n99999999999\n",
+                                      "0\n1\n1  0\n",
+                                      "0\n1\n1 99999999999999999999\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_int_eq(log_epoch_parse(&d, bad[i], strlen(bad[i])), SK_ECORRUPT);
 
