@@ -37,8 +37,8 @@ static inline void ck_bytes_eq(const uint8_t *got, size_t got_len, const uint8_t
     size_t first = 0;
     while (first < got_len && first < want_len && got[first] == want[first])
         first++;
-    fprintf(stderr, "%s: length got %zu want %zu, first difference at byte %zu\n got: ", what, got_len, want_len,
-            first);
+    fprintf(stderr, "%s: length got %zu want %zu, first difference at byte %zu\n got: ", what, got_len,
+            want_len, first);
     for (size_t i = 0; i < got_len; i++)
         fprintf(stderr, "%02x", got[i]);
     fprintf(stderr, "\nwant: ");

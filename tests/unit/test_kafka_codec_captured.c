@@ -48,7 +48,8 @@ START_TEST(every_captured_frame_decodes_fully)
         if (c->api_key == KAFKA_API_API_VERSIONS && c->version >= 3)
             ck_assert(q.api_versions.body_unparsed && left > 0);
         else
-            ck_assert_msg(left == 0, "%s api %d v%d: %zu bytes left", c->client, c->api_key, c->version, left);
+            ck_assert_msg(left == 0, "%s api %d v%d: %zu bytes left", c->client, c->api_key, c->version,
+                          left);
         sk_arena_free(&a);
     }
     ck_assert_uint_ge(N_ELEMS(kafka_captured_frames), 10);

@@ -32,7 +32,8 @@ END_TEST
 START_TEST(api_versions_golden)
 {
     static const struct kafka_api_info apis[] = {{0, "Produce", 0, 7, 3, 7}, {18, "ApiVersions", 0, 2, 0, 2}};
-    union kafka_any_resp s = {.api_versions = {.error_code = 0, .apis = apis, .n_apis = 2, .throttle_time_ms = 5}};
+    union kafka_any_resp s = {
+        .api_versions = {.error_code = 0, .apis = apis, .n_apis = 2, .throttle_time_ms = 5}};
     for (int16_t v = 0; v <= 2; v++)
         check_golden(KAFKA_API_API_VERSIONS, v, &s);
 }
@@ -240,14 +241,28 @@ START_TEST(fetch_golden)
     init_recs();
     static const struct kafka_aborted_txn aborted[] = {{77, 5}};
     struct kafka_fetch_partition_resp parts[] = {
-        {.partition_index = 3, .error_code = 0, .high_watermark = 100, .last_stable_offset = 100,
-         .log_start_offset = 0, .aborted = NULL, .n_aborted = 0, .records = recs, .records_len = 70},
-        {.partition_index = 4, .error_code = 1, .high_watermark = 10, .last_stable_offset = 10,
-         .log_start_offset = 2, .aborted = aborted, .n_aborted = 1, .records = NULL, .records_len = 0},
+        {.partition_index = 3,
+         .error_code = 0,
+         .high_watermark = 100,
+         .last_stable_offset = 100,
+         .log_start_offset = 0,
+         .aborted = NULL,
+         .n_aborted = 0,
+         .records = recs,
+         .records_len = 70},
+        {.partition_index = 4,
+         .error_code = 1,
+         .high_watermark = 10,
+         .last_stable_offset = 10,
+         .log_start_offset = 2,
+         .aborted = aborted,
+         .n_aborted = 1,
+         .records = NULL,
+         .records_len = 0},
     };
     struct kafka_fetch_topic_resp topics[] = {{kafka_cstr("orders"), parts, 2}};
-    union kafka_any_resp s = {.fetch = {.throttle_time_ms = 5, .error_code = 0, .session_id = 0,
-                                        .topics = topics, .n_topics = 1}};
+    union kafka_any_resp s = {
+        .fetch = {.throttle_time_ms = 5, .error_code = 0, .session_id = 0, .topics = topics, .n_topics = 1}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_FETCH, v)
     check_golden(KAFKA_API_FETCH, v, &s);
 }

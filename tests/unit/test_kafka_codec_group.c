@@ -6,10 +6,10 @@
 
 #include "tests/unit/kafka_test_util.h"
 
-#define DECODE_EACH(key, v, q, a)                                                                          \
-    struct sk_arena a;                                                                                     \
-    union kafka_any_req q;                                                                                 \
-    sk_arena_init(&a);                                                                                     \
+#define DECODE_EACH(key, v, q, a)                                                                            \
+    struct sk_arena a;                                                                                       \
+    union kafka_any_req q;                                                                                   \
+    sk_arena_init(&a);                                                                                       \
     decode_sample(key, v, &a, &q)
 
 START_TEST(find_coordinator)
@@ -50,8 +50,8 @@ START_TEST(join_group)
         {kafka_cstr("m-1"), kafka_cstr(NULL), {(const uint8_t *)"\x00\x01", 2}},
         {kafka_cstr("m-2"), kafka_cstr("inst"), {NULL, 0}},
     };
-    union kafka_any_resp s = {.join_group = {5, 0, 4, kafka_cstr("range"), kafka_cstr("m-1"), kafka_cstr("m-2"),
-                                             members, 2}};
+    union kafka_any_resp s = {
+        .join_group = {5, 0, 4, kafka_cstr("range"), kafka_cstr("m-1"), kafka_cstr("m-2"), members, 2}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_JOIN_GROUP, v)
     check_golden(KAFKA_API_JOIN_GROUP, v, &s);
 }
@@ -119,10 +119,17 @@ START_TEST(sync_group)
         ck_slice(g->group_instance_id, v >= 3 ? "inst" : NULL);
         ck_assert_int_eq(g->n_assignments, 1);
         ck_slice(g->assignments[0].member_id, "m-1");
-        ck_assert(slice_bytes_is(g->assignments[0].assignment, "\x00\x00" "abc", 5));
+        ck_assert(slice_bytes_is(g->assignments[0].assignment,
+                                 "\x00\x00"
+                                 "abc",
+                                 5));
         sk_arena_free(&a);
     }
-    union kafka_any_resp s = {.sync_group = {5, 0, {(const uint8_t *)"\x00\x00" "abc", 5}}};
+    union kafka_any_resp s = {.sync_group = {5,
+                                             0,
+                                             {(const uint8_t *)"\x00\x00"
+                                                               "abc",
+                                              5}}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_SYNC_GROUP, v)
     check_golden(KAFKA_API_SYNC_GROUP, v, &s);
 }
@@ -140,9 +147,11 @@ START_TEST(describe_and_list_groups)
         sk_arena_free(&a);
     }
     struct kafka_described_member members[] = {{kafka_cstr("m-1"), kafka_cstr("inst"), kafka_cstr("c1"),
-                                                kafka_cstr("/127.0.0.1"), kafka_cstr("md"), kafka_cstr("as")}};
-    struct kafka_described_group groups[] = {{0, kafka_cstr("g1"), kafka_cstr("Stable"), kafka_cstr("consumer"),
-                                              kafka_cstr("range"), members, 1, INT32_MIN}};
+                                                kafka_cstr("/127.0.0.1"), kafka_cstr("md"),
+                                                kafka_cstr("as")}};
+    struct kafka_described_group groups[] = {{0, kafka_cstr("g1"), kafka_cstr("Stable"),
+                                              kafka_cstr("consumer"), kafka_cstr("range"), members, 1,
+                                              INT32_MIN}};
     union kafka_any_resp s = {.describe_groups = {5, groups, 1}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_DESCRIBE_GROUPS, v)
     check_golden(KAFKA_API_DESCRIBE_GROUPS, v, &s);
@@ -152,7 +161,8 @@ START_TEST(describe_and_list_groups)
         DECODE_EACH(KAFKA_API_LIST_GROUPS, v, q, a);
         sk_arena_free(&a);
     }
-    struct kafka_listed_group listed[] = {{kafka_cstr("g1"), kafka_cstr("consumer")}, {kafka_cstr("g2"), {NULL, 0}}};
+    struct kafka_listed_group listed[] = {{kafka_cstr("g1"), kafka_cstr("consumer")},
+                                          {kafka_cstr("g2"), {NULL, 0}}};
     union kafka_any_resp l = {.list_groups = {5, 0, listed, 2}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_LIST_GROUPS, v)
     check_golden(KAFKA_API_LIST_GROUPS, v, &l);
@@ -246,7 +256,8 @@ START_TEST(sasl)
         ck_slice(q.sasl_handshake.mechanism, "PLAIN");
         sk_arena_free(&a);
     }
-    static const struct sk_slice mechs[] = {{(const uint8_t *)"PLAIN", 5}, {(const uint8_t *)"SCRAM-SHA-256", 13}};
+    static const struct sk_slice mechs[] = {{(const uint8_t *)"PLAIN", 5},
+                                            {(const uint8_t *)"SCRAM-SHA-256", 13}};
     union kafka_any_resp h = {.sasl_handshake = {0, mechs, 2}};
     FOR_EACH_PARSE_VERSION(KAFKA_API_SASL_HANDSHAKE, v)
     check_golden(KAFKA_API_SASL_HANDSHAKE, v, &h);

@@ -176,7 +176,8 @@ END_TEST
 
 START_TEST(decode_arena_cap)
 {
-    const struct kafka_vector *v = find_vector(kafka_req_vectors, N_ELEMS(kafka_req_vectors), KAFKA_API_FETCH, 11);
+    const struct kafka_vector *v =
+        find_vector(kafka_req_vectors, N_ELEMS(kafka_req_vectors), KAFKA_API_FETCH, 11);
     struct sk_arena a;
     sk_arena_init(&a);
     /* Pretend the request already holds nearly the whole allowance. */
@@ -201,7 +202,8 @@ START_TEST(negative_lengths_and_forbidden_nulls)
         /* Produce v7: records length -2 */
         {KAFKA_API_PRODUCE,
          7,
-         {0xff, 0xff, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe},
+         {0xff, 0xff, 0, 1, 0, 0, 0, 0, 0, 0,    0,    1,    0,   1,
+          't',  0,    0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe},
          27},
         /* SaslAuthenticate: auth_bytes null */
         {KAFKA_API_SASL_AUTHENTICATE, 0, {0xff, 0xff, 0xff, 0xff}, 4},
@@ -286,7 +288,8 @@ START_TEST(error_response_every_api)
         decode_sample(v->api_key, v->version, &a, &q);
         struct sk_writer w;
         sk_writer_init(&w);
-        ck_assert_int_eq(kafka_encode_error_response(&w, v->api_key, v->version, &q, KAFKA_NOT_CONTROLLER, &a), 0);
+        ck_assert_int_eq(
+            kafka_encode_error_response(&w, v->api_key, v->version, &q, KAFKA_NOT_CONTROLLER, &a), 0);
         ck_assert_int_eq(w.err, 0);
         ck_assert_uint_gt(w.len, 0);
         sk_writer_free(&w);
@@ -304,12 +307,12 @@ START_TEST(error_response_produce_bytes)
     decode_sample(KAFKA_API_PRODUCE, 7, &a, &q);
     struct sk_writer w;
     sk_writer_init(&w);
-    ck_assert_int_eq(kafka_encode_error_response(&w, KAFKA_API_PRODUCE, 7, &q, KAFKA_NOT_LEADER_OR_FOLLOWER, &a), 0);
+    ck_assert_int_eq(
+        kafka_encode_error_response(&w, KAFKA_API_PRODUCE, 7, &q, KAFKA_NOT_LEADER_OR_FOLLOWER, &a), 0);
 #define NEG8 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-    const uint8_t want[] = {0, 0, 0, 1, 0, 6, 'o', 'r', 'd', 'e', 'r', 's', 0, 0, 0, 2,
-                            0, 0, 0, 3, 0, 6, NEG8, NEG8, NEG8,
-                            0, 0, 0, 4, 0, 6, NEG8, NEG8, NEG8,
-                            0, 0, 0, 0};
+    const uint8_t want[] = {0, 0, 0, 1, 0, 6,    'o',  'r',  'd', 'e',  'r',  's',  0,
+                            0, 0, 2, 0, 0, 0,    3,    0,    6,   NEG8, NEG8, NEG8, 0,
+                            0, 0, 4, 0, 6, NEG8, NEG8, NEG8, 0,   0,    0,    0};
 #undef NEG8
     ck_bytes_eq(w.p, w.len, want, sizeof(want), "produce v7 error response");
     sk_writer_free(&w);
@@ -326,10 +329,11 @@ START_TEST(error_response_metadata_bytes)
     decode_sample(KAFKA_API_METADATA, 1, &a, &q);
     struct sk_writer w;
     sk_writer_init(&w);
-    ck_assert_int_eq(kafka_encode_error_response(&w, KAFKA_API_METADATA, 1, &q, KAFKA_UNKNOWN_SERVER_ERROR, &a), 0);
-    const uint8_t want[] = {0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 2,
-                            0xff, 0xff, 0, 6, 'o', 'r', 'd', 'e', 'r', 's', 0, 0, 0, 0, 0,
-                            0xff, 0xff, 0, 4, 'l', 'o', 'g', 's', 0, 0, 0, 0, 0};
+    ck_assert_int_eq(
+        kafka_encode_error_response(&w, KAFKA_API_METADATA, 1, &q, KAFKA_UNKNOWN_SERVER_ERROR, &a), 0);
+    const uint8_t want[] = {0,    0, 0,   0,   0xff, 0xff, 0xff, 0xff, 0, 0, 0, 2, 0xff, 0xff,
+                            0,    6, 'o', 'r', 'd',  'e',  'r',  's',  0, 0, 0, 0, 0,    0xff,
+                            0xff, 0, 4,   'l', 'o',  'g',  's',  0,    0, 0, 0, 0};
     ck_bytes_eq(w.p, w.len, want, sizeof(want), "metadata v1 error response");
     sk_writer_free(&w);
     sk_arena_free(&a);
