@@ -184,7 +184,8 @@ int kafka_decode_describe_configs_req(struct sk_reader *r, int16_t version, stru
     return r->err;
 }
 
-static void put_config_entry(struct sk_writer *w, int16_t version, const struct kafka_describe_configs_entry *c)
+static void put_config_entry(struct sk_writer *w, int16_t version,
+                             const struct kafka_describe_configs_entry *c)
 {
     kc_put_str(w, c->name);
     kc_put_nstr(w, c->value);

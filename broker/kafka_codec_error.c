@@ -41,7 +41,8 @@ static bool err_produce(const struct kafka_produce_req *q, int16_t e, struct sk_
     return !oom;
 }
 
-static bool err_fetch(const struct kafka_fetch_req *q, int16_t e, struct sk_arena *a, struct kafka_fetch_resp *s)
+static bool err_fetch(const struct kafka_fetch_req *q, int16_t e, struct sk_arena *a,
+                      struct kafka_fetch_resp *s)
 {
     bool oom = false;
     s->error_code = e;
@@ -109,7 +110,8 @@ static bool err_offset_commit(const struct kafka_offset_commit_req *q, int16_t e
         st->n_partitions = qt->n_partitions;
         ERR_ARRAY(st->partitions, qt->n_partitions);
         for (int32_t j = 0; st->partitions && j < qt->n_partitions; j++)
-            st->partitions[j] = (struct kafka_offset_commit_partition_resp){qt->partitions[j].partition_index, e};
+            st->partitions[j] =
+                (struct kafka_offset_commit_partition_resp){qt->partitions[j].partition_index, e};
     }
     return !oom;
 }
@@ -128,8 +130,8 @@ static bool err_offset_fetch(const struct kafka_offset_fetch_req *q, int16_t e, 
         st->n_partitions = qt->n_partition_indexes;
         ERR_ARRAY(st->partitions, qt->n_partition_indexes);
         for (int32_t j = 0; st->partitions && j < qt->n_partition_indexes; j++)
-            st->partitions[j] = (struct kafka_offset_fetch_partition_resp){
-                qt->partition_indexes[j], -1, -1, KC_NULL_SLICE, e};
+            st->partitions[j] = (struct kafka_offset_fetch_partition_resp){qt->partition_indexes[j], -1, -1,
+                                                                           KC_NULL_SLICE, e};
     }
     return !oom;
 }
@@ -196,7 +198,8 @@ static bool err_delete_records(const struct kafka_delete_records_req *q, int16_t
         st->n_partitions = qt->n_partitions;
         ERR_ARRAY(st->partitions, qt->n_partitions);
         for (int32_t j = 0; st->partitions && j < qt->n_partitions; j++)
-            st->partitions[j] = (struct kafka_delete_records_partition_resp){qt->partitions[j].partition_index, -1, e};
+            st->partitions[j] =
+                (struct kafka_delete_records_partition_resp){qt->partitions[j].partition_index, -1, e};
     }
     return !oom;
 }
@@ -288,21 +291,45 @@ static int build_error_response(int16_t api_key, const union kafka_any_req *q, i
 {
     bool ok;
     switch (api_key) {
-    case KAFKA_API_PRODUCE: ok = err_produce(&q->produce, e, a, &s->produce); break;
-    case KAFKA_API_FETCH: ok = err_fetch(&q->fetch, e, a, &s->fetch); break;
-    case KAFKA_API_LIST_OFFSETS: ok = err_list_offsets(&q->list_offsets, e, a, &s->list_offsets); break;
-    case KAFKA_API_METADATA: ok = err_metadata(&q->metadata, e, a, &s->metadata); break;
-    case KAFKA_API_OFFSET_COMMIT: ok = err_offset_commit(&q->offset_commit, e, a, &s->offset_commit); break;
-    case KAFKA_API_OFFSET_FETCH: ok = err_offset_fetch(&q->offset_fetch, e, a, &s->offset_fetch); break;
-    case KAFKA_API_LEAVE_GROUP: ok = err_leave_group(&q->leave_group, e, a, &s->leave_group); break;
-    case KAFKA_API_DESCRIBE_GROUPS: ok = err_describe_groups(&q->describe_groups, e, a, &s->describe_groups); break;
-    case KAFKA_API_CREATE_TOPICS: ok = err_create_topics(&q->create_topics, e, a, &s->create_topics); break;
-    case KAFKA_API_DELETE_TOPICS: ok = err_delete_topics(&q->delete_topics, e, a, &s->delete_topics); break;
-    case KAFKA_API_DELETE_RECORDS: ok = err_delete_records(&q->delete_records, e, a, &s->delete_records); break;
+    case KAFKA_API_PRODUCE:
+        ok = err_produce(&q->produce, e, a, &s->produce);
+        break;
+    case KAFKA_API_FETCH:
+        ok = err_fetch(&q->fetch, e, a, &s->fetch);
+        break;
+    case KAFKA_API_LIST_OFFSETS:
+        ok = err_list_offsets(&q->list_offsets, e, a, &s->list_offsets);
+        break;
+    case KAFKA_API_METADATA:
+        ok = err_metadata(&q->metadata, e, a, &s->metadata);
+        break;
+    case KAFKA_API_OFFSET_COMMIT:
+        ok = err_offset_commit(&q->offset_commit, e, a, &s->offset_commit);
+        break;
+    case KAFKA_API_OFFSET_FETCH:
+        ok = err_offset_fetch(&q->offset_fetch, e, a, &s->offset_fetch);
+        break;
+    case KAFKA_API_LEAVE_GROUP:
+        ok = err_leave_group(&q->leave_group, e, a, &s->leave_group);
+        break;
+    case KAFKA_API_DESCRIBE_GROUPS:
+        ok = err_describe_groups(&q->describe_groups, e, a, &s->describe_groups);
+        break;
+    case KAFKA_API_CREATE_TOPICS:
+        ok = err_create_topics(&q->create_topics, e, a, &s->create_topics);
+        break;
+    case KAFKA_API_DELETE_TOPICS:
+        ok = err_delete_topics(&q->delete_topics, e, a, &s->delete_topics);
+        break;
+    case KAFKA_API_DELETE_RECORDS:
+        ok = err_delete_records(&q->delete_records, e, a, &s->delete_records);
+        break;
     case KAFKA_API_DESCRIBE_CONFIGS:
         ok = err_describe_configs(&q->describe_configs, e, a, &s->describe_configs);
         break;
-    case KAFKA_API_ALTER_CONFIGS: ok = err_alter_configs(&q->alter_configs, e, a, &s->alter_configs); break;
+    case KAFKA_API_ALTER_CONFIGS:
+        ok = err_alter_configs(&q->alter_configs, e, a, &s->alter_configs);
+        break;
     case KAFKA_API_CREATE_PARTITIONS:
         ok = err_create_partitions(&q->create_partitions, e, a, &s->create_partitions);
         break;

@@ -41,7 +41,8 @@ static void read_fetch_forgotten(struct sk_reader *r, struct sk_arena *a, struct
     }
 }
 
-int kafka_decode_fetch_req(struct sk_reader *r, int16_t version, struct sk_arena *a, struct kafka_fetch_req *out)
+int kafka_decode_fetch_req(struct sk_reader *r, int16_t version, struct sk_arena *a,
+                           struct kafka_fetch_req *out)
 {
     int rc = kc_check_version(KAFKA_API_FETCH, version);
     if (rc)
@@ -65,7 +66,8 @@ int kafka_decode_fetch_req(struct sk_reader *r, int16_t version, struct sk_arena
     return r->err;
 }
 
-static void put_fetch_partition(struct sk_writer *w, int16_t version, const struct kafka_fetch_partition_resp *p)
+static void put_fetch_partition(struct sk_writer *w, int16_t version,
+                                const struct kafka_fetch_partition_resp *p)
 {
     sk_write_i32(w, p->partition_index);
     sk_write_i16(w, p->error_code);
@@ -132,7 +134,8 @@ int kafka_decode_list_offsets_req(struct sk_reader *r, int16_t version, struct s
     for (int32_t i = 0; out->topics && i < out->n_topics && !r->err; i++) {
         struct kafka_list_offsets_topic *t = &out->topics[i];
         t->name = sk_read_str(r, false);
-        t->n_partitions = sk_read_array_len(r, LIST_OFFSETS_PARTITION_MIN, SK_PARTITIONS_PER_TOPIC_MAX, false);
+        t->n_partitions =
+            sk_read_array_len(r, LIST_OFFSETS_PARTITION_MIN, SK_PARTITIONS_PER_TOPIC_MAX, false);
         t->partitions = kc_alloc_array(r, a, t->n_partitions, sizeof(*t->partitions));
         for (int32_t j = 0; t->partitions && j < t->n_partitions && !r->err; j++) {
             t->partitions[j].partition_index = sk_read_i32(r);

@@ -91,7 +91,8 @@ int kafka_decode_heartbeat_req(struct sk_reader *r, int16_t version, struct sk_a
     return r->err;
 }
 
-void kafka_encode_heartbeat_resp(struct sk_writer *w, int16_t version, const struct kafka_heartbeat_resp *resp)
+void kafka_encode_heartbeat_resp(struct sk_writer *w, int16_t version,
+                                 const struct kafka_heartbeat_resp *resp)
 {
     if (version >= 1)
         sk_write_i32(w, resp->throttle_time_ms);

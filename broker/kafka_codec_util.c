@@ -69,7 +69,10 @@ void kc_put_bytes(struct sk_writer *w, struct sk_slice s)
         sk_write_bytes(w, s.ptr, s.len);
 }
 
-void kc_put_count(struct sk_writer *w, int32_t n) { sk_write_i32(w, n < 0 ? 0 : n); }
+void kc_put_count(struct sk_writer *w, int32_t n)
+{
+    sk_write_i32(w, n < 0 ? 0 : n);
+}
 
 void kc_put_i32_array(struct sk_writer *w, const int32_t *v, int32_t n)
 {
