@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+
 #include <unistd.h>
 
 #include "broker.h"
@@ -20,20 +20,18 @@
 #include "common/sk_err.h"
 #include "flusher.h"
 #include "log.h"
+#include "log_manager.h"
 
 #define TOPIC_BUCKETS 1024
 #define META_DIR ".skiff-topics"
-#define CLEAN_MARKER ".skiff-clean-shutdown"
-#define LOCK_FILE ".skiff-lock"
 #define TOPIC_FILE_BYTES_MAX (64 * 1024)
 
 struct topic_registry {
     struct broker *b;
     struct topic *buckets[TOPIC_BUCKETS];
     size_t count;
+    struct logmgr *logs; /* owned: every partition log in log.dirs */
     char meta_dir[PATH_MAX];
-    int lock_fd;
-    bool clean_start;
 };
 
 static uint32_t name_hash(const char *s, size_t n)
@@ -46,17 +44,12 @@ static uint32_t name_hash(const char *s, size_t n)
 
 bool topics_valid_name(const char *name, size_t len)
 {
+    char buf[SK_TOPIC_NAME_MAX + 1];
     if (len == 0 || len > SK_TOPIC_NAME_MAX)
         return false;
-    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
-            return false;
-    }
-    return true;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    return strlen(buf) == len && logmgr_topic_valid(buf);
 }
 
 struct topic *topics_find(struct topic_registry *t, const char *name, size_t len)
@@ -254,15 +247,12 @@ static void log_config_for(const struct topic *tp, const struct broker_config *b
 static int open_partition(struct topic_registry *t, struct topic *tp, int32_t index)
 {
     struct broker *b = t->b;
-    char dir[PATH_MAX];
-    if (snprintf(dir, sizeof(dir), "%s/%s-%d", b->cfg.log_dirs, tp->name, index) >= (int)sizeof(dir))
-        return SK_EINVAL;
     struct partition *p = sk_calloc(1, sizeof(*p));
     if (!p)
         return SK_ENOMEM;
     struct log_config lc;
     log_config_for(tp, &b->cfg, &lc);
-    int rc = plog_open(dir, &lc, t->clean_start, sk_wall_ms(), &p->log);
+    int rc = logmgr_create(t->logs, tp->name, index, &lc, sk_wall_ms(), &p->log);
     if (rc) {
         SK_ERROR("partition_open_failed", "topic=%s partition=%d err=\"%s\"", tp->name, index, sk_strerror(rc));
         sk_free(p);
@@ -281,14 +271,15 @@ static int open_partition(struct topic_registry *t, struct topic *tp, int32_t in
     return 0;
 }
 
+/* Wakes the partition's waiters with partition_gone and frees it; with
+ * `remove` its log is deleted too (the caller drained the flusher).  A log
+ * kept is closed later by logmgr_close. */
 static void close_partition(struct topic_registry *t, struct partition *p, bool remove)
 {
-    (void)t;
     wake_waiters(p, true);
+    plog_set_sync_cb(p->log, NULL, NULL);
     if (remove)
-        plog_delete(p->log);
-    else
-        plog_close(p->log);
+        logmgr_delete(t->logs, p->topic->name, p->index);
     sk_free(p);
 }
 
@@ -401,7 +392,8 @@ int topics_delete(struct topic_registry *t, const char *name, size_t len)
     if (!tp)
         return SK_ENOENT;
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", t->meta_dir, tp->name);
+    if (snprintf(path, sizeof(path), "%s/%s", t->meta_dir, tp->name) >= (int)sizeof(path))
+        return SK_EINVAL;
     /* The definition goes first: a crash midway leaves orphan partition
      * directories, which are ignored, never a topic missing partitions. */
     if (unlink(path) != 0 && errno != ENOENT)
@@ -451,9 +443,10 @@ int topics_alter_configs(struct topic_registry *t, struct topic *tp, const char 
     tp->override_values = v;
     tp->n_overrides = n;
     tp->cfg = cfg;
-    /* Segment and retention settings apply to the open logs from the next
-     * maintenance pass; plog copies its config at open, so reopen is not
-     * needed for retention checks driven from here. */
+    struct log_config lc;
+    log_config_for(tp, &t->b->cfg, &lc);
+    for (int32_t i = 0; i < tp->n_partitions; i++)
+        plog_set_config(tp->partitions[i]->log, &lc);
     return save_topic(t, tp);
 }
 
@@ -492,7 +485,8 @@ static int parse_topic_file(char *text, int32_t *n_partitions, const char **keys
 static int load_topic(struct topic_registry *t, const char *name)
 {
     char path[PATH_MAX], err[256];
-    snprintf(path, sizeof(path), "%s/%s", t->meta_dir, name);
+    if (snprintf(path, sizeof(path), "%s/%s", t->meta_dir, name) >= (int)sizeof(path))
+        return SK_EINVAL;
     char *text;
     size_t len;
     int rc = sk_read_small_file(path, TOPIC_FILE_BYTES_MAX, &text, &len);
@@ -510,59 +504,39 @@ static int load_topic(struct topic_registry *t, const char *name)
     return rc;
 }
 
-static int lock_log_dir(struct topic_registry *t)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", t->b->cfg.log_dirs, LOCK_FILE);
-    t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (t->lock_fd < 0)
-        return SK_EIO;
-    if (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        SK_ERROR("log_dir_locked", "dir=%s reason=\"another process uses it\"", t->b->cfg.log_dirs);
-        close(t->lock_fd);
-        t->lock_fd = -1;
-        return SK_EEXIST;
-    }
-    return 0;
-}
-
 int topics_open(struct broker *b, struct topic_registry **out)
 {
     struct topic_registry *t = sk_calloc(1, sizeof(*t));
     if (!t)
         return SK_ENOMEM;
     t->b = b;
-    t->lock_fd = -1;
     snprintf(t->meta_dir, sizeof(t->meta_dir), "%s/%s", b->cfg.log_dirs, META_DIR);
-    int rc = sk_mkdirs(t->meta_dir);
+    struct topic_config tc;
+    topic_config_from_broker(&b->cfg, &tc);
+    struct log_config defaults = {tc.segment_bytes, tc.segment_ms, tc.retention_ms, tc.retention_bytes,
+                                  b->cfg.log_index_interval_bytes};
+    /* The log manager locks the directory, notes and removes the
+     * clean-shutdown marker and recovers every partition log it finds. */
+    int rc = logmgr_open(b->cfg.log_dirs, &defaults, sk_wall_ms(), &t->logs);
     if (!rc)
-        rc = lock_log_dir(t);
+        rc = sk_mkdirs(t->meta_dir);
     if (rc) {
-        if (t->lock_fd >= 0)
-            close(t->lock_fd);
+        SK_ERROR("log_dir_open_failed", "dir=%s err=\"%s\"", b->cfg.log_dirs, sk_strerror(rc));
+        logmgr_close(t->logs, false);
         sk_free(t);
         return rc;
     }
-    char marker[PATH_MAX];
-    snprintf(marker, sizeof(marker), "%s/%s", b->cfg.log_dirs, CLEAN_MARKER);
-    t->clean_start = access(marker, F_OK) == 0;
-    SK_INFO("log_dir_opening", "dir=%s clean_shutdown=%s", b->cfg.log_dirs, t->clean_start ? "true" : "false");
+    SK_INFO("log_dir_opened", "dir=%s clean_shutdown=%s partitions=%zu", b->cfg.log_dirs,
+            logmgr_was_clean(t->logs) ? "true" : "false", logmgr_count(t->logs));
     DIR *d = opendir(t->meta_dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (!topics_valid_name(e->d_name, strlen(e->d_name)))
+        if (e->d_name[0] == '.' || !topics_valid_name(e->d_name, strlen(e->d_name)))
             continue;
         load_topic(t, e->d_name); /* a broken topic is logged and skipped */
     }
     if (d)
         closedir(d);
-    /* The marker only vouches for the shutdown that wrote it. */
-    if (t->clean_start) {
-        unlink(marker);
-        sk_fsync_dir(b->cfg.log_dirs);
-    }
     *out = t;
     return 0;
 }
@@ -581,36 +555,14 @@ void topics_close(struct topic_registry *t, bool clean)
             free_topic(tp);
         }
     }
-    if (clean) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", t->b->cfg.log_dirs, CLEAN_MARKER);
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-            sk_fsync_dir(t->b->cfg.log_dirs);
-        }
-    }
-    if (t->lock_fd >= 0)
-        close(t->lock_fd);
+    /* Syncs and closes every log, then writes the clean-shutdown marker. */
+    logmgr_close(t->logs, clean);
     sk_free(t);
 }
 
 void topics_maintain(struct topic_registry *t)
 {
-    int64_t now = sk_wall_ms();
-    for (struct topic *tp = topics_next(t, NULL); tp; tp = topics_next(t, tp)) {
-        for (int32_t i = 0; i < tp->n_partitions; i++) {
-            struct partition *p = tp->partitions[i];
-            int deleted = 0;
-            int rc = plog_maintain(p->log, now, &deleted);
-            if (rc)
-                SK_WARN("maintain_failed", "topic=%s partition=%d err=\"%s\"", tp->name, i, sk_strerror(rc));
-            if (deleted > 0)
-                SK_INFO("segments_deleted", "topic=%s partition=%d count=%d log_start_offset=%lld", tp->name, i,
-                        deleted, (long long)plog_start_offset(p->log));
-            if (plog_needs_sync(p->log))
-                flusher_request(t->b->flusher, p->log);
-        }
-    }
+    int rc = logmgr_maintain(t->logs, sk_wall_ms(), t->b->flusher);
+    if (rc)
+        SK_WARN("maintain_failed", "err=\"%s\"", sk_strerror(rc));
 }
