@@ -103,7 +103,7 @@ static int num_arg(const char *name, const char *val, int64_t min, int64_t max, 
     else if (rc != SK_OK)
         snprintf(err, err_len, "--%s: %s is outside %lld..%lld", name, val, (long long)min,
                  (long long)max);
-    return rc;
+    return rc == SK_OK ? SK_OK : SK_EINVAL;
 }
 
 /* --producer-props takes every following argument up to the next option, as

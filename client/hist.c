@@ -92,7 +92,10 @@ int64_t lat_hist_percentile(const struct lat_hist *h, double pct)
     if (pct >= 100.0)
         return h->max;
     /* The rank of the sample at this percentile, 1-based. */
-    uint64_t rank = (uint64_t)ceil(pct / 100.0 * (double)h->total);
+    /* The small relative nudge keeps a rank that is exact in decimal (99.9% of
+     * 1000 = 999) from rounding up to the next sample in binary. */
+    double exact = pct * (double)h->total / 100.0;
+    uint64_t rank = (uint64_t)ceil(exact - exact * 1e-12);
     if (rank < 1)
         rank = 1;
     if (rank > h->total)
