@@ -1,0 +1,6 @@
+# shellcheck shell=bash
+# Extra phases of `make test`, sourced by scripts/run-tests.sh (which defines
+# run_phase and exports BUILD).
+
+# scripts/cluster.sh against a real single-node skiffd.
+run_phase "cluster.sh" tests/system/cluster_sh_test.sh
