@@ -3,6 +3,7 @@
  * measures produce and consume performance. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/bench_opts.h"
@@ -27,8 +28,8 @@ static void usage(FILE *out)
           "  bench produce ...                       producer throughput and latency\n"
           "  bench consume ...                       consumer throughput\n"
           "\n"
-          "Every command takes -b/--bootstrap HOST:PORT,... (default $SKIFF_BOOTSTRAP or\n"
-          "127.0.0.1:9092) and --help.  Exit status: 0 success, 1 failure, 2 bad usage.\n"
+          "Every command takes -b/--bootstrap HOST:PORT,... (before or after the command;\n"
+          "default $SKIFF_BOOTSTRAP or 127.0.0.1:9092) and --help.  Exit status: 0 success, 1 failure, 2 bad usage.\n"
           "Set SKIFF_DEBUG=1 to see librdkafka's own log lines.\n",
           out);
 }
@@ -62,8 +63,42 @@ static int bench_main(int argc, char **argv)
     return mode == BENCH_PRODUCE ? bench_produce_run(&o) : bench_consume_run(&o);
 }
 
+/* A -b/--bootstrap before the command applies to it, as if given after it:
+ * it becomes the default that every command reads. */
+static int global_bootstrap(int *argc, char ***argv)
+{
+    while (*argc >= 2) {
+        const char *a = (*argv)[1];
+        const char *value = NULL;
+        int used = 2;
+        if (strcmp(a, "-b") == 0 || strcmp(a, "--bootstrap") == 0) {
+            if (*argc < 3) {
+                cli_error("option '%s' needs a value", a);
+                return SK_EINVAL;
+            }
+            value = (*argv)[2];
+            used = 3;
+        } else if (strncmp(a, "--bootstrap=", 12) == 0) {
+            value = a + 12;
+        } else {
+            return SK_OK;
+        }
+        if (setenv("SKIFF_BOOTSTRAP", value, 1) != 0) {
+            cli_error("cannot set the bootstrap list");
+            return SK_ENOMEM;
+        }
+        /* Drop the option, keeping argv[0] in place. */
+        (*argv)[used - 1] = (*argv)[0];
+        *argv += used - 1;
+        *argc -= used - 1;
+    }
+    return SK_OK;
+}
+
 int main(int argc, char **argv)
 {
+    if (global_bootstrap(&argc, &argv) != SK_OK)
+        return CLI_EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
