@@ -99,7 +99,8 @@ note "All $COUNT messages of this run came back, each exactly once."
 
 echo
 echo "Done.  The cluster is still running:"
-echo "    scripts/cluster.sh status                 # its nodes and ports"
-echo "    $BUILD/skiff topic list -b $BOOTSTRAP"
-echo "    kcat -C -b $BOOTSTRAP -t $TOPIC -e        # read the topic"
-echo "    scripts/cluster.sh stop                   # stop it"
+echo "    scripts/cluster.sh status      # its nodes and ports"
+echo "    scripts/cluster.sh stop        # stop it"
+echo "and to talk to it:"
+echo "    $BUILD/skiff topic describe -b $BOOTSTRAP"
+echo "    kcat -C -b $BOOTSTRAP -t $TOPIC -e"
