@@ -142,6 +142,11 @@ static int topic_delete(rd_kafka_t *rk, const struct topic_opts *o)
         int rc = cli_topic_delete(rk, o->names[i], (int)o->timeout_ms, err, sizeof(err));
         if (rc == SK_ENOENT && o->if_exists)
             continue;
+        if (rc == SK_ENOENT) {
+            cli_error("topic %s does not exist", o->names[i]);
+            status = CLI_EXIT_FAIL;
+            continue;
+        }
         if (rc != SK_OK) {
             cli_error("%s", err);
             status = CLI_EXIT_FAIL;
