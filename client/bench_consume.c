@@ -132,7 +132,8 @@ static void print_summary(const struct bench_opts *o, const struct consume_state
                "first_record_ms=%.1f\n",
                st->records, st->bytes, secs, rps, mbps, first_ms);
     else
-        printf("%" PRId64 " records read (%.2f MB) in %.3f s: %.1f records/s, %.2f MB/s; first record after %.1f ms.\n",
+        printf("%" PRId64
+               " records read (%.2f MB) in %.3f s: %.1f records/s, %.2f MB/s; first record after %.1f ms.\n",
                st->records, (double)st->bytes / MIB, secs, rps, mbps, first_ms);
     fflush(stdout);
 }
@@ -142,8 +143,8 @@ int bench_consume_run(const struct bench_opts *o)
     char err[512];
     struct consume_state st;
     memset(&st, 0, sizeof(st));
-    rd_kafka_t *rk = cli_rk_new(RD_KAFKA_CONSUMER, o->bootstrap, &o->props, consume_conf_hook, NULL, err,
-                                sizeof(err));
+    rd_kafka_t *rk =
+        cli_rk_new(RD_KAFKA_CONSUMER, o->bootstrap, &o->props, consume_conf_hook, NULL, err, sizeof(err));
     if (rk == NULL) {
         cli_error("%s", err);
         return CLI_EXIT_FAIL;

@@ -101,8 +101,7 @@ static int num_arg(const char *name, const char *val, int64_t min, int64_t max, 
     if (rc == SK_EINVAL)
         snprintf(err, err_len, "--%s: '%s' is not a number", name, val);
     else if (rc != SK_OK)
-        snprintf(err, err_len, "--%s: %s is outside %lld..%lld", name, val, (long long)min,
-                 (long long)max);
+        snprintf(err, err_len, "--%s: %s is outside %lld..%lld", name, val, (long long)min, (long long)max);
     return rc == SK_OK ? SK_OK : SK_EINVAL;
 }
 
@@ -131,10 +130,18 @@ static int props_args(int argc, char **argv, const char *first, struct cli_props
 static int one_opt(int c, int argc, char **argv, struct bench_opts *o, char *err, size_t err_len)
 {
     switch (c) {
-    case 'h': o->help = 1; return SK_OK;
-    case 'b': o->bootstrap = optarg; return SK_OK;
-    case OPT_TOPIC: o->topic = optarg; return SK_OK;
-    case OPT_KV: o->kv = 1; return SK_OK;
+    case 'h':
+        o->help = 1;
+        return SK_OK;
+    case 'b':
+        o->bootstrap = optarg;
+        return SK_OK;
+    case OPT_TOPIC:
+        o->topic = optarg;
+        return SK_OK;
+    case OPT_KV:
+        o->kv = 1;
+        return SK_OK;
     case OPT_NUM_RECORDS:
         return num_arg("num-records", optarg, 1, INT64_MAX / 2, &o->num_records, err, err_len);
     case OPT_RECORD_SIZE:
@@ -157,7 +164,8 @@ static int one_opt(int c, int argc, char **argv, struct bench_opts *o, char *err
         return num_arg("replication-factor", optarg, 1, 32767, &o->replication_factor, err, err_len);
     case OPT_TIMEOUT_MS:
         return num_arg("timeout-ms", optarg, 1, 24 * 3600 * 1000, &o->timeout_ms, err, err_len);
-    case OPT_PROPS: return props_args(argc, argv, optarg, &o->props, err, err_len);
+    case OPT_PROPS:
+        return props_args(argc, argv, optarg, &o->props, err, err_len);
     case ':':
         snprintf(err, err_len, "option '%s' needs a value", argv[optind - 1]);
         return SK_EINVAL;

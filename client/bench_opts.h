@@ -12,9 +12,9 @@ enum bench_mode { BENCH_PRODUCE, BENCH_CONSUME };
 
 struct bench_opts {
     enum bench_mode mode;
-    int help;                   /* --help was given: print usage, do nothing */
-    const char *bootstrap;      /* borrowed from argv or the environment */
-    const char *topic;          /* borrowed from argv */
+    int help;              /* --help was given: print usage, do nothing */
+    const char *bootstrap; /* borrowed from argv or the environment */
+    const char *topic;     /* borrowed from argv */
     int64_t num_records;
     int64_t record_size;        /* produce */
     int64_t throughput;         /* produce: records/s cap, -1 = none */

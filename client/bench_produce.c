@@ -71,7 +71,9 @@ static void report_window(struct produce_state *st, int64_t now_us)
     double secs = (double)(now_us - st->win_start_us) / 1e6;
     if (secs <= 0)
         secs = 1e-6;
-    fprintf(stderr, "produce: %" PRId64 " records sent, %.1f records/s (%.2f MB/s), %.1f ms avg latency, %.1f ms max latency\n",
+    fprintf(stderr,
+            "produce: %" PRId64
+            " records sent, %.1f records/s (%.2f MB/s), %.1f ms avg latency, %.1f ms max latency\n",
             st->win_count, (double)st->win_count / secs, (double)st->win_bytes / MIB / secs,
             st->win_count ? st->win_lat_sum_us / (double)st->win_count / 1000.0 : 0.0,
             (double)st->win_lat_max_us / 1000.0);
@@ -142,10 +144,11 @@ static void print_summary(const struct bench_opts *o, const struct produce_state
                MS(lat_hist_percentile(h, 50)), MS(lat_hist_percentile(h, 95)), MS(lat_hist_percentile(h, 99)),
                MS(lat_hist_percentile(h, 99.9)), MS(h->max));
     } else {
-        printf("%" PRId64 " records sent, %.1f records/s (%.2f MB/s), %.2f ms avg latency, %.2f ms max latency, "
-               "%.2f ms 50th, %.2f ms 95th, %.2f ms 99th, %.2f ms 99.9th.\n",
-               st->delivered, rps, mbps, MS(lat_hist_mean(h)), MS(h->max), MS(lat_hist_percentile(h, 50)),
-               MS(lat_hist_percentile(h, 95)), MS(lat_hist_percentile(h, 99)), MS(lat_hist_percentile(h, 99.9)));
+        printf(
+            "%" PRId64 " records sent, %.1f records/s (%.2f MB/s), %.2f ms avg latency, %.2f ms max latency, "
+            "%.2f ms 50th, %.2f ms 95th, %.2f ms 99th, %.2f ms 99.9th.\n",
+            st->delivered, rps, mbps, MS(lat_hist_mean(h)), MS(h->max), MS(lat_hist_percentile(h, 50)),
+            MS(lat_hist_percentile(h, 95)), MS(lat_hist_percentile(h, 99)), MS(lat_hist_percentile(h, 99.9)));
     }
 #undef MS
     fflush(stdout);
@@ -165,8 +168,8 @@ static void fill_payload(char *p, size_t n)
 }
 
 /* Sends every record, then waits for the outstanding deliveries. */
-static int produce_loop(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const struct bench_opts *o, const char *payload,
-                        struct produce_state *st, int64_t start_us)
+static int produce_loop(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const struct bench_opts *o,
+                        const char *payload, struct produce_state *st, int64_t start_us)
 {
     for (int64_t i = 0; i < o->num_records; i++) {
         throttle(rk, o, start_us, i);
@@ -201,24 +204,28 @@ int bench_produce_run(const struct bench_opts *o)
     }
     lat_hist_init(&st->hist);
     struct cli_props props = o->props;
-    if (cli_props_add(&props, o->acks[0] == 'a' ? "acks=all" : o->acks[0] == '0' ? "acks=0" : "acks=1") != SK_OK) {
+    if (cli_props_add(&props, o->acks[0] == 'a'   ? "acks=all"
+                              : o->acks[0] == '0' ? "acks=0"
+                                                  : "acks=1") != SK_OK) {
         cli_error("more than %d producer properties", SK_CLI_PROPS_MAX - 1);
         goto out_state;
     }
-    rd_kafka_t *rk = cli_rk_new(RD_KAFKA_PRODUCER, o->bootstrap, &props, produce_conf_hook, st, err, sizeof(err));
+    rd_kafka_t *rk =
+        cli_rk_new(RD_KAFKA_PRODUCER, o->bootstrap, &props, produce_conf_hook, st, err, sizeof(err));
     if (rk == NULL) {
         cli_error("%s", err);
         goto out_state;
     }
-    if (cli_topic_ensure(rk, o->topic, (int)o->partitions, (int)o->replication_factor, CLI_ADMIN_TIMEOUT_MS, err,
-                         sizeof(err)) != SK_OK) {
+    if (cli_topic_ensure(rk, o->topic, (int)o->partitions, (int)o->replication_factor, CLI_ADMIN_TIMEOUT_MS,
+                         err, sizeof(err)) != SK_OK) {
         cli_error("%s", err);
         goto out;
     }
     payload = sk_malloc((size_t)o->record_size);
     rkt = rd_kafka_topic_new(rk, o->topic, NULL);
     if (payload == NULL || rkt == NULL) {
-        cli_error("cannot set up the producer: %s", payload ? rd_kafka_err2str(rd_kafka_last_error()) : "out of memory");
+        cli_error("cannot set up the producer: %s",
+                  payload ? rd_kafka_err2str(rd_kafka_last_error()) : "out of memory");
         goto out;
     }
     fill_payload(payload, (size_t)o->record_size);

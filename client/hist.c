@@ -13,7 +13,10 @@ void lat_hist_init(struct lat_hist *h)
 }
 
 /* Index of the most significant set bit of v (v > 0). */
-static int msb64(uint64_t v) { return 63 - __builtin_clzll(v); }
+static int msb64(uint64_t v)
+{
+    return 63 - __builtin_clzll(v);
+}
 
 size_t lat_hist_index(int64_t value)
 {
@@ -116,4 +119,7 @@ int64_t lat_hist_percentile(const struct lat_hist *h, double pct)
     return v;
 }
 
-double lat_hist_mean(const struct lat_hist *h) { return h->total ? h->sum / (double)h->total : 0.0; }
+double lat_hist_mean(const struct lat_hist *h)
+{
+    return h->total ? h->sum / (double)h->total : 0.0;
+}

@@ -29,7 +29,8 @@ static void usage(FILE *out)
           "  bench consume ...                       consumer throughput\n"
           "\n"
           "Every command takes -b/--bootstrap HOST:PORT,... (before or after the command;\n"
-          "default $SKIFF_BOOTSTRAP or 127.0.0.1:9092) and --help.  Exit status: 0 success, 1 failure, 2 bad usage.\n"
+          "default $SKIFF_BOOTSTRAP or 127.0.0.1:9092) and --help.  Exit status: 0 success, 1 failure, 2 bad "
+          "usage.\n"
           "Set SKIFF_DEBUG=1 to see librdkafka's own log lines.\n",
           out);
 }

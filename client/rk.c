@@ -298,7 +298,8 @@ int cli_topic_wait_ready(rd_kafka_t *rk, const char *topic, int timeout_ms, char
         if (left_ms <= 0)
             break;
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t rerr = rd_kafka_metadata(rk, 1, NULL, &md, (int)(left_ms < 5000 ? left_ms : 5000));
+        rd_kafka_resp_err_t rerr =
+            rd_kafka_metadata(rk, 1, NULL, &md, (int)(left_ms < 5000 ? left_ms : 5000));
         if (rerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
             int ready = topic_is_ready(md, topic);
             rd_kafka_metadata_destroy(md);

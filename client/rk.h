@@ -19,8 +19,7 @@
  * before `props` are applied, so the user's properties win.
  * Returns NULL with a one-line reason in err. */
 rd_kafka_t *cli_rk_new(rd_kafka_type_t type, const char *bootstrap, const struct cli_props *props,
-                       void (*conf_hook)(rd_kafka_conf_t *conf), void *opaque, char *err,
-                       size_t err_len);
+                       void (*conf_hook)(rd_kafka_conf_t *conf), void *opaque, char *err, size_t err_len);
 
 /* The last warning or error librdkafka logged (e.g. "Connect to ... failed:
  * Connection refused"), or "" if none; copied into buf. */

@@ -65,21 +65,36 @@ static int num_opt(const char *name, const char *val, int64_t min, int64_t max, 
 static int one_topic_opt(int c, char **argv, struct topic_opts *o)
 {
     switch (c) {
-    case 'h': o->help = 1; return SK_OK;
-    case 'b': o->bootstrap = optarg; return SK_OK;
-    case OPT_PARTITIONS: return num_opt("partitions", optarg, 1, SK_PARTITIONS_PER_TOPIC_MAX, &o->partitions);
-    case OPT_RF: return num_opt("replication-factor", optarg, 1, 32767, &o->replication_factor);
-    case OPT_TIMEOUT_MS: return num_opt("timeout-ms", optarg, 1, 3600 * 1000, &o->timeout_ms);
-    case OPT_IF_NOT_EXISTS: o->if_not_exists = 1; return SK_OK;
-    case OPT_IF_EXISTS: o->if_exists = 1; return SK_OK;
+    case 'h':
+        o->help = 1;
+        return SK_OK;
+    case 'b':
+        o->bootstrap = optarg;
+        return SK_OK;
+    case OPT_PARTITIONS:
+        return num_opt("partitions", optarg, 1, SK_PARTITIONS_PER_TOPIC_MAX, &o->partitions);
+    case OPT_RF:
+        return num_opt("replication-factor", optarg, 1, 32767, &o->replication_factor);
+    case OPT_TIMEOUT_MS:
+        return num_opt("timeout-ms", optarg, 1, 3600 * 1000, &o->timeout_ms);
+    case OPT_IF_NOT_EXISTS:
+        o->if_not_exists = 1;
+        return SK_OK;
+    case OPT_IF_EXISTS:
+        o->if_exists = 1;
+        return SK_OK;
     case OPT_CONFIG:
         if (cli_props_add(&o->configs, optarg) != SK_OK) {
             cli_error("--config: '%s' is not key=value (or too many)", optarg);
             return SK_EINVAL;
         }
         return SK_OK;
-    case ':': cli_error("option '%s' needs a value", argv[optind - 1]); return SK_EINVAL;
-    default: cli_error("unknown option '%s' (see skiff topic --help)", argv[optind - 1]); return SK_EINVAL;
+    case ':':
+        cli_error("option '%s' needs a value", argv[optind - 1]);
+        return SK_EINVAL;
+    default:
+        cli_error("unknown option '%s' (see skiff topic --help)", argv[optind - 1]);
+        return SK_EINVAL;
     }
 }
 

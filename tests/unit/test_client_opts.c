@@ -78,9 +78,17 @@ START_TEST(bench_produce_full)
 {
     struct bench_opts o;
     char err[256] = "";
-    const char *w[] = {"produce", "--topic", "t1", "--num-records", "1000", "--record-size", "1024",
-                       "--throughput", "-1", "--acks", "1", "--partitions", "3", "--replication-factor",
-                       "2", "-b", "h:1", "--producer-props", "linger.ms=5", "batch.size=65536", "--kv", NULL};
+    const char *w[] = {"produce",     "--topic",
+                       "t1",          "--num-records",
+                       "1000",        "--record-size",
+                       "1024",        "--throughput",
+                       "-1",          "--acks",
+                       "1",           "--partitions",
+                       "3",           "--replication-factor",
+                       "2",           "-b",
+                       "h:1",         "--producer-props",
+                       "linger.ms=5", "batch.size=65536",
+                       "--kv",        NULL};
     ck_assert_int_eq(parse(BENCH_PRODUCE, &o, err, w), SK_OK);
     ck_assert_str_eq(o.topic, "t1");
     ck_assert_int_eq(o.num_records, 1000);
@@ -121,14 +129,19 @@ START_TEST(bench_bad_command_lines)
     const char *missing_size[] = {"produce", "--topic", "t", "--num-records", "5", NULL};
     const char *bad_num[] = {"produce", "--topic", "t", "--num-records", "5k", "--record-size", "1", NULL};
     const char *zero_num[] = {"produce", "--topic", "t", "--num-records", "0", "--record-size", "1", NULL};
-    const char *bad_acks[] = {"produce", "--topic", "t", "--num-records", "5", "--record-size", "1", "--acks", "2", NULL};
-    const char *huge[] = {"produce", "--topic", "t", "--num-records", "5", "--record-size", "999999999999", NULL};
+    const char *bad_acks[] = {"produce", "--topic", "t", "--num-records", "5", "--record-size", "1",
+                              "--acks",  "2",       NULL};
+    const char *huge[] = {"produce",       "--topic",      "t", "--num-records", "5",
+                          "--record-size", "999999999999", NULL};
     const char *unknown[] = {"produce", "--topic", "t", "--frobnicate", NULL};
     const char *no_value[] = {"produce", "--topic", NULL};
     const char *bad_prop[] = {"produce", "--topic", "t", "--producer-props", "x", NULL};
-    const char *stray[] = {"produce", "--topic", "t", "--num-records", "5", "--record-size", "1", "extra", NULL};
-    const char *consume_size[] = {"consume", "--topic", "t", "--num-records", "5", "--record-size", "1", NULL};
-    const char **cases[] = {missing_topic, missing_size, bad_num, zero_num, bad_acks, huge, unknown, no_value, bad_prop, stray};
+    const char *stray[] = {"produce", "--topic", "t", "--num-records", "5", "--record-size",
+                           "1",       "extra",   NULL};
+    const char *consume_size[] = {"consume", "--topic",       "t", "--num-records",
+                                  "5",       "--record-size", "1", NULL};
+    const char **cases[] = {missing_topic, missing_size, bad_num,  zero_num, bad_acks,
+                            huge,          unknown,      no_value, bad_prop, stray};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         err[0] = '\0';
         ck_assert_msg(parse(BENCH_PRODUCE, &o, err, cases[i]) == SK_EINVAL, "case %zu accepted", i);
@@ -144,8 +157,9 @@ START_TEST(bench_consume_and_help)
 {
     struct bench_opts o;
     char err[256];
-    const char *w[] = {"consume", "--topic", "t", "--num-records", "7", "--timeout-ms", "500",
-                       "--consumer-props", "fetch.min.bytes=1", NULL};
+    const char *w[] = {
+        "consume",          "--topic",           "t", "--num-records", "7", "--timeout-ms", "500",
+        "--consumer-props", "fetch.min.bytes=1", NULL};
     ck_assert_int_eq(parse(BENCH_CONSUME, &o, err, w), SK_OK);
     ck_assert_int_eq(o.num_records, 7);
     ck_assert_int_eq(o.timeout_ms, 500);
