@@ -38,11 +38,18 @@ port_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# free_base_port NODES: a base port whose NODES*3 cluster ports are unused.
 free_base_port() {
-    local try base
+    local try base i off ok
     for ((try = 0; try < 100; try++)); do
-        base=$((20000 + (RANDOM % 390) * 100 + 42))
-        if port_free "$base" && port_free $((base + 1)) && port_free $((base + 2)); then
+        base=$((20000 + (RANDOM % 380) * 100 + 42))
+        ok=1
+        for ((i = 0; i < $1; i++)); do
+            for off in 0 1 2; do
+                port_free $((base + 100 * i + off)) || ok=0
+            done
+        done
+        if [ "$ok" -eq 1 ]; then
             echo "$base"
             return 0
         fi
@@ -89,7 +96,7 @@ if [ ! -x "$SKIFF_BIN" ]; then
     exit 1
 fi
 
-BASE=$(free_base_port) || {
+BASE=$(free_base_port 1) || {
     echo "cluster-sh: no free ports"
     echo "cluster-sh: 0 passed, 1 failed"
     exit 1
@@ -102,9 +109,12 @@ OUT=$TMP/out
 ERR=$TMP/err
 
 cleanup() {
-    local dir
+    local dir nodes
     for dir in "$TMP"/c*; do
-        [ -d "$dir" ] && SKIFF_CLUSTER_DIR=$dir timeout 60 "$CLUSTER" stop >/dev/null 2>&1
+        [ -d "$dir" ] || continue
+        nodes=$(find "$dir" -maxdepth 1 -name 'node-*' | wc -l)
+        [ "$nodes" -ge 1 ] || continue
+        SKIFF_NODES=$nodes SKIFF_CLUSTER_DIR=$dir timeout 60 "$CLUSTER" stop >/dev/null 2>&1
     done
     if [ "$failed" -eq 0 ]; then rm -rf "$TMP"; else echo "cluster-sh: files kept in $TMP"; fi
 }
@@ -205,6 +215,34 @@ rc=$?
 check "start of a misconfigured node fails" test "$rc" -ne 0
 check "the failure shows the node's log tail" grep -q "no.such.key" "$ERR"
 check "nothing is left running after the failure" status_has "node 1 pid - stopped" "$TMP/c3"
+
+# --- three nodes: the port convention, voters, one node down and back ---
+D3=$TMP/c4
+B3=$(free_base_port 3)
+if [ -z "$B3" ]; then
+    not_ok "three free port ranges for a 3-node cluster"
+else
+    SKIFF_NODES=3 SKIFF_BASE_PORT=$B3 cl "$D3" start
+    rc=$?
+    check "3-node start exits 0" test "$rc" -eq 0
+    check "3-node bootstrap list" test "$(cat "$OUT")" = "127.0.0.1:$B3,127.0.0.1:$((B3 + 100)),127.0.0.1:$((B3 + 200))"
+    VOTERS="controller.quorum.voters=1@127.0.0.1:$((B3 + 1)),2@127.0.0.1:$((B3 + 101)),3@127.0.0.1:$((B3 + 201))"
+    for i in 1 2 3; do
+        check "node $i config lists every voter" grep -qx "$VOTERS" "$D3/node-$i/server.properties"
+        check "node $i has its own log.dirs" grep -qx "log.dirs=$D3/node-$i/data" "$D3/node-$i/server.properties"
+    done
+    SKIFF_NODES=3 check "node 3 uses base+200" status_has "node 3 pid [0-9]* running ready client $((B3 + 200)) internal $((B3 + 201)) http $((B3 + 202))" "$D3"
+    SKIFF_NODES=3 cl "$D3" kill 2
+    check "3-node: kill node 2" test $? -eq 0
+    SKIFF_NODES=3 cl "$D3" status
+    check "3-node: only node 2 is down" test "$(grep -c ' running ' "$OUT")" -eq 2
+    SKIFF_NODES=3 cl "$D3" start-node 2
+    check "3-node: node 2 back" test $? -eq 0
+    SKIFF_NODES=3 cl "$D3" stop
+    check "3-node stop exits 0" test $? -eq 0
+    SKIFF_NODES=3 cl "$D3" status
+    check "3-node: all stopped" test "$(grep -c ' stopped ' "$OUT")" -eq 3
+fi
 
 echo "cluster-sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
