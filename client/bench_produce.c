@@ -19,6 +19,9 @@
 /* Hard cap on waiting for outstanding deliveries at the end; librdkafka
  * reports every message by message.timeout.ms (60 s here unless overridden). */
 #define FLUSH_WAIT_US_MAX (INT64_C(3600) * 1000 * 1000)
+/* Longest wait for room in librdkafka's queue before one record: twice the
+ * default message.timeout.ms set below. */
+#define QUEUE_FULL_WAIT_US_MAX (INT64_C(120) * 1000 * 1000)
 
 struct produce_state {
     struct lat_hist hist; /* every successful delivery, microseconds */
@@ -111,12 +114,18 @@ static void throttle(rd_kafka_t *rk, const struct bench_opts *o, int64_t start_u
     }
 }
 
-/* Produces one record, waiting while librdkafka's queue is full. */
+/* Produces one record, waiting while librdkafka's queue is full.  The queue
+ * drains as deliveries are reported (each within message.timeout.ms), so a
+ * queue that stays full past QUEUE_FULL_WAIT_US_MAX means a stuck client. */
 static int produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *payload, size_t len,
                        struct produce_state *st)
 {
     int64_t t_us = sk_mono_us();
     for (;;) {
+        if (sk_mono_us() - t_us > QUEUE_FULL_WAIT_US_MAX) {
+            cli_error("the producer queue stayed full for %d s", (int)(QUEUE_FULL_WAIT_US_MAX / 1000000));
+            return SK_EIO;
+        }
         /* No copy: the payload buffer outlives every in-flight message. */
         if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, (void *)payload, len, NULL, 0,
                              (void *)(intptr_t)t_us) == 0)
@@ -204,9 +213,10 @@ int bench_produce_run(const struct bench_opts *o)
     }
     lat_hist_init(&st->hist);
     struct cli_props props = o->props;
-    if (cli_props_add(&props, o->acks[0] == 'a'   ? "acks=all"
-                              : o->acks[0] == '0' ? "acks=0"
-                                                  : "acks=1") != SK_OK) {
+    /* After the user's properties, so that --acks wins over a stray acks=. */
+    char acks_kv[16];
+    snprintf(acks_kv, sizeof(acks_kv), "acks=%s", o->acks);
+    if (cli_props_add(&props, acks_kv) != SK_OK) {
         cli_error("more than %d producer properties", SK_CLI_PROPS_MAX - 1);
         goto out_state;
     }

@@ -1,6 +1,7 @@
 /* Argument helpers shared by the skiff commands. */
 #include "client/opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,8 @@
 
 int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
-    if (s == NULL || *s == '\0')
+    /* strtoll alone would also take leading blanks and a '+'. */
+    if (s == NULL || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
         return SK_EINVAL;
     char *end = NULL;
     errno = 0;

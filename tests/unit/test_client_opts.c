@@ -19,6 +19,10 @@ START_TEST(parse_i64)
     ck_assert_int_eq(cli_parse_i64("", 0, 100, &v), SK_EINVAL);
     ck_assert_int_eq(cli_parse_i64("12x", 0, 100, &v), SK_EINVAL);
     ck_assert_int_eq(cli_parse_i64("x", 0, 100, &v), SK_EINVAL);
+    ck_assert_int_eq(cli_parse_i64(" 5", 0, 100, &v), SK_EINVAL);
+    ck_assert_int_eq(cli_parse_i64("+5", 0, 100, &v), SK_EINVAL);
+    ck_assert_int_eq(cli_parse_i64("-", -5, 100, &v), SK_EINVAL);
+    ck_assert_int_eq(cli_parse_i64("-5", 0, 100, &v), SK_ERANGE);
     ck_assert_int_eq(cli_parse_i64("101", 0, 100, &v), SK_ERANGE);
     ck_assert_int_eq(cli_parse_i64("99999999999999999999999", 0, INT64_MAX, &v), SK_ERANGE);
 }
