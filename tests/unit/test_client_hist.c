@@ -100,6 +100,43 @@ START_TEST(percentile_sees_the_tail)
 }
 END_TEST
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(percentiles_match_sorted_samples)
+{
+    /* Against the exact answer from a sorted array: the nearest-rank sample
+     * at each percentile, which the histogram may overstate by one bucket
+     * (1/64) and never understate. */
+    enum { N = 20000 };
+    static int64_t v[N];
+    struct lat_hist h;
+    lat_hist_init(&h);
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* Skewed like latencies: mostly small, a long tail. */
+        v[i] = (int64_t)(x % 1000) << (x >> 60);
+        lat_hist_record(&h, v[i]);
+    }
+    qsort(v, N, sizeof(v[0]), cmp_i64);
+    const double pcts[] = {1, 10, 50, 90, 95, 99, 99.9, 99.99};
+    for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
+        size_t rank = (size_t)(pcts[k] * N / 100.0 + 0.999999);
+        int64_t want = v[rank - 1];
+        int64_t got = lat_hist_percentile(&h, pcts[k]);
+        ck_assert_msg(got >= want && got <= want + want / LAT_HIST_SUB, "p%g: got %lld want %lld", pcts[k],
+                      (long long)got, (long long)want);
+    }
+    ck_assert_int_eq(lat_hist_percentile(&h, 100), v[N - 1]);
+}
+END_TEST
+
 START_TEST(merge_equals_recording_together)
 {
     struct lat_hist a, b, both;
@@ -135,6 +172,7 @@ int main(void)
     tcase_add_test(tc, empty_histogram);
     tcase_add_test(tc, percentiles_of_uniform_values);
     tcase_add_test(tc, percentile_sees_the_tail);
+    tcase_add_test(tc, percentiles_match_sorted_samples);
     tcase_add_test(tc, merge_equals_recording_together);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
