@@ -91,6 +91,17 @@
  * per partition, so 64 MiB leaves room for many partitions. */
 #define SK_INTERNAL_FRAME_BYTES_MAX (64 * 1024 * 1024)
 
+/* --- skiff command-line tool (client/) ---------------------------------------- */
+
+/* librdkafka properties given on one command line (--producer-props and the
+ * like); real uses set a handful. */
+#define SK_CLI_PROPS_MAX 64
+/* Largest bench record: the broker's message.max.bytes ceiling is far lower
+ * by default, and the tool holds one payload buffer of this size. */
+#define SK_CLI_RECORD_BYTES_MAX (64 * 1024 * 1024)
+/* Topic names one `skiff topic` command may take. */
+#define SK_CLI_TOPICS_MAX 1000
+
 /* --- config ------------------------------------------------------------------ */
 
 #define SK_CONFIG_LINE_MAX 4096

@@ -1,4 +1,9 @@
-# Extra test phases, sourced by scripts/run-tests.sh (see run_phase there).
+# shellcheck shell=bash
+# Extra phases of `make test`, sourced by scripts/run-tests.sh (which defines
+# run_phase and exports BUILD).
 
 # The Kafka request decoders under libFuzzer for a short, bounded run.
 run_phase "fuzz-smoke" tests/fuzz/smoke.sh
+
+# scripts/cluster.sh against a real single-node skiffd.
+run_phase "cluster.sh" tests/system/cluster_sh_test.sh
