@@ -33,6 +33,18 @@
  * element takes at least one byte) and against this absolute ceiling. */
 #define SK_WIRE_ARRAY_MAX (1 << 20)
 
+/* Memory the decoded form of one request may take in its arena.  Arrays are
+ * bounded by the bytes left, but a decoded element is larger than its wire
+ * form (a 2-byte topic name becomes a 16-byte slice), so a 100 MiB frame of
+ * tiny elements could otherwise cost close to a gigabyte.  Real requests need
+ * far less: record data is borrowed from the frame, not copied. */
+#define SK_DECODE_ARENA_BYTES_MAX (64 * 1024 * 1024)
+
+/* Broker ids in one replica assignment (CreateTopics, CreatePartitions).
+ * The wire allows any int32 count; a list longer than any cluster Skiff runs
+ * is nonsense, and this keeps such a request from costing memory. */
+#define SK_WIRE_REPLICAS_MAX 1024
+
 /* Requests in flight per connection before we stop reading from it.  Clients
  * pipeline (librdkafka keeps up to 1M in flight by default, in practice 5-ish
  * per partition leader); this bounds the memory one connection can pin. */
