@@ -59,7 +59,7 @@ class LongPollTest(SkiffTestCase):
         prod = clients.producer(self.b, **{"linger.ms": 0, "acks": 1})
         try:
             cons.assign([TopicPartition(self.topic, 0, 0)])
-            m = cons.poll(15)
+            m = clients.poll_partition_event(cons, 15)
             self.assertIsNotNone(m, "first message not consumed")
             self.assertIsNone(m.error())
             self.assertEqual(m.value(), b"first")
@@ -68,7 +68,7 @@ class LongPollTest(SkiffTestCase):
                 t0 = time.monotonic()
                 prod.produce(self.topic, value=b"live-%d" % i, partition=0)
                 prod.poll(0)
-                m = cons.poll(12)
+                m = clients.poll_partition_event(cons, 12)
                 latencies.append(time.monotonic() - t0)
                 self.assertIsNotNone(m, "message %d not received within 12s" % i)
                 self.assertIsNone(m.error())
@@ -84,14 +84,14 @@ class LongPollTest(SkiffTestCase):
         cons = clients.consumer(self.b, **{"fetch.wait.max.ms": 500, "enable.partition.eof": False})
         try:
             cons.assign([TopicPartition(self.topic, 0, 0)])
-            m = cons.poll(15)
+            m = clients.poll_partition_event(cons, 15)
             self.assertIsNotNone(m)
             self.assertIsNone(m.error())
             cpu0 = proc_cpu_seconds(self.b.pid)
             t0 = time.monotonic()
             while time.monotonic() - t0 < 3.0:
-                m = cons.poll(0.5)
-                self.assertIsNone(m, "nothing was produced, yet the consumer got %r" % (m and m.value(),))
+                m = clients.poll_partition_event(cons, 0.5)
+                self.assertIsNone(m, "nothing was produced, yet the consumer got %r" % (m and (m.value(), m.error()),))
             cpu = proc_cpu_seconds(self.b.pid) - cpu0
         finally:
             cons.close()

@@ -56,7 +56,7 @@ class RetentionTest(SkiffTestCase):
             lo, hi = cons.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
             self.assertEqual(lo, start)
             cons.assign([TopicPartition(topic, 0, 0)])
-            m = cons.poll(10)
+            m = clients.poll_partition_event(cons, 10)
             self.assertIsNotNone(m, "no error reported for a fetch below the log start")
             self.assertIsNotNone(m.error(), "got a message at offset %d below the log start %d" % (m.offset(), start))
             self.assertIn(m.error().code(), (KafkaError._AUTO_OFFSET_RESET, KafkaError.OFFSET_OUT_OF_RANGE),
