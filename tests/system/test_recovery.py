@@ -47,10 +47,13 @@ class KillDuringProductionTest(SkiffTestCase):
         b.start()
         seen = {}
         ends = {}
+        need = {}
+        for p, off, _, _ in acked:
+            need[p] = max(need.get(p, 0), off + 1)
         with b.raw() as c:
             for p in range(3):
-                recs, hw = wait_until(lambda: kafkawire.fetch_all(c, topic, p), 15, 0.1,
-                                      "partition %d readable after restart" % p)
+                kafkawire.wait_high_watermark(c, topic, p, need.get(p, 0))
+                recs, hw = kafkawire.fetch_all(c, topic, p)
                 ends[p] = hw
                 for r in recs:
                     self.assertNotIn(r["value"], seen, "value %r stored twice" % r["value"])
@@ -99,6 +102,7 @@ class DamagedSegmentTest(SkiffTestCase):
         self.b.start()
         good = (self.BATCHES - 1) * self.PER_BATCH
         with self.b.raw() as c:
+            kafkawire.wait_high_watermark(c, self.topic, 0, good)
             recs, hw = kafkawire.fetch_all(c, self.topic, 0)
             self.assertEqual(hw, good, "high watermark after recovery")
             self.assertEqual([r["value"] for r in recs], self.values[:good])
