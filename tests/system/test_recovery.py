@@ -45,6 +45,7 @@ class KillDuringProductionTest(SkiffTestCase):
         self.assertLess(len(acked), seq, "every message acked: the kill did not interrupt production")
 
         b.start()
+        self.assertIn("clean_shutdown=false", b.stderr_since_start(), "restart after SIGKILL must not look clean")
         seen = {}
         ends = {}
         need = {}
@@ -155,6 +156,11 @@ class CleanShutdownTest(SkiffTestCase):
         self.assertEqual(rc, 0, "SIGTERM exit code; stderr tail:\n" + b.stderr_tail())
         self.assertLess(took, 10, "shutdown took %.1fs" % took)
         b.start()
+        # The restart finds the clean-shutdown marker and recovers nothing.
+        log = b.stderr_since_start()
+        self.assertIn("clean_shutdown=true", log)
+        self.assertNotIn("log_tail_truncated", log)
+        self.assertNotRegex(log, r"recovered_from=(?!-1\b)", "a log was recovered after a clean shutdown")
         got = clients.consume_partitions(b, topic, [0, 1])
         stored = {(m.partition(), m.offset()): m.value() for msgs in got.values() for m in msgs}
         self.assertEqual(len(stored), 2000)
