@@ -149,6 +149,20 @@ def proc_cpu_seconds(pid):
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
+_SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                      "WARNING: ThreadSanitizer")
+
+
+def sanitizer_report(text):
+    """The first sanitizer report in a broker's stderr (ASan, LSan, UBSan),
+    or None.  Under `make asan` this turns silent memory errors into failures."""
+    for marker in _SANITIZER_MARKERS:
+        i = text.find(marker)
+        if i >= 0:
+            return text[max(0, i - 200):i + 3000]
+    return None
+
+
 class Broker:
     """One skiffd process with its own directory, config and ports."""
 
@@ -320,11 +334,18 @@ class SkiffTestCase(unittest.TestCase):
 
     def _cleanup_brokers(self):
         failed = self._test_failed()
+        reports = []
         for b in self.brokers:
-            if failed:
+            b.kill()
+            report = sanitizer_report(b.stderr_text())
+            if report:
+                reports.append("%s:\n%s" % (b.stderr_path, report))
+            if failed or report:
                 sys.stderr.write("\n---- %s: skiffd stderr tail (%s) ----\n%s\n----\n"
                                  % (self.id(), b.stderr_path, b.stderr_tail()))
-            b.cleanup(keep=failed or KEEP_DIRS)
+            b.cleanup(keep=failed or bool(report) or KEEP_DIRS)
+        if reports:
+            raise AssertionError("sanitizer report in skiffd stderr:\n" + "\n".join(reports))
 
     # Checks every bad-input test ends with: the broker is alive and serves.
     def assert_broker_serves(self, broker, topic="alive-check"):
