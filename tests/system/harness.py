@@ -336,16 +336,21 @@ class SkiffTestCase(unittest.TestCase):
         failed = self._test_failed()
         reports = []
         for b in self.brokers:
-            b.kill()
+            # A clean stop lets LeakSanitizer report and checks that SIGTERM
+            # works in whatever state the test left the broker.
+            if b.running():
+                rc = b.stop(timeout=10)
+                if rc != 0:
+                    reports.append("%s: exit code %r on SIGTERM at the end of the test" % (b.stderr_path, rc))
             report = sanitizer_report(b.stderr_text())
             if report:
                 reports.append("%s:\n%s" % (b.stderr_path, report))
-            if failed or report:
+            if failed or reports:
                 sys.stderr.write("\n---- %s: skiffd stderr tail (%s) ----\n%s\n----\n"
                                  % (self.id(), b.stderr_path, b.stderr_tail()))
-            b.cleanup(keep=failed or bool(report) or KEEP_DIRS)
+            b.cleanup(keep=failed or bool(reports) or KEEP_DIRS)
         if reports:
-            raise AssertionError("sanitizer report in skiffd stderr:\n" + "\n".join(reports))
+            raise AssertionError("skiffd misbehaved:\n" + "\n".join(reports))
 
     # Checks every bad-input test ends with: the broker is alive and serves.
     def assert_broker_serves(self, broker, topic="alive-check"):
