@@ -32,8 +32,10 @@ def wait_topic_ready(broker, topic, partitions, timeout=15.0):
 
 
 def create_topic(broker, topic, partitions=1, config=None, if_missing=False, timeout=15.0):
-    fs = admin(broker).create_topics([NewTopic(topic, partitions, 1, config=config or {})],
-                                     operation_timeout=timeout)
+    # Keep the client alive until the future resolves: a collected handle
+    # fails its pending requests with "Handle is terminating".
+    a = admin(broker)
+    fs = a.create_topics([NewTopic(topic, partitions, 1, config=config or {})], operation_timeout=timeout)
     try:
         fs[topic].result(timeout)
     except confluent_kafka.KafkaException as e:

@@ -126,9 +126,14 @@ class KcatTest(SkiffTestCase):
             self.assertEqual(part["error_code"], 0)
             batches = kafkawire.parse_batches(part["records"])
             self.assertTrue(batches, "no batch served")
+            # librdkafka sends a batch uncompressed when the codec would not
+            # shrink it (small first batches under lz4), so every batch is
+            # either the codec or none, and most carry the codec.
+            codecs = [bt["attributes"] & 7 for bt in batches]
             for bt in batches:
-                self.assertEqual(bt["attributes"] & 7, CODECS[codec])
+                self.assertIn(bt["attributes"] & 7, (0, CODECS[codec]))
                 self.assertTrue(bt["crc_ok"], "served batch at %d has a bad CRC" % bt["base_offset"])
+            self.assertGreater(codecs.count(CODECS[codec]), len(codecs) // 2, "codecs served: %s" % codecs)
 
     def test_100k_gzip(self):
         self.codec_round_trip("gzip")
