@@ -12,6 +12,7 @@ void raft_config_default(struct raft_config *c)
     c->election_timeout_ms = 1000;
     c->heartbeat_interval_ms = 100;
     c->max_msg_bytes = 1024 * 1024;
+    c->max_msg_entries = 1024;
     c->max_inflight_msgs = 64;
     c->max_uncommitted_entries = 10000;
     c->max_entry_bytes = SK_RAFT_ENTRY_BYTES_MAX;
@@ -79,6 +80,10 @@ int raft_config_validate(const struct raft_config *c, char *err, size_t errlen)
     if (c->max_msg_bytes == 0 || c->max_msg_bytes > SK_INTERNAL_FRAME_BYTES_MAX / 2) {
         /* Half the frame cap leaves room for the per-entry framing overhead. */
         snprintf(err, errlen, "max_msg_bytes=%u not in 1..%d", c->max_msg_bytes, SK_INTERNAL_FRAME_BYTES_MAX / 2);
+        return SK_ECONFIG;
+    }
+    if (c->max_msg_entries == 0 || c->max_msg_entries > SK_RAFT_MSG_ENTRIES_MAX) {
+        snprintf(err, errlen, "max_msg_entries=%u not in 1..%d", c->max_msg_entries, SK_RAFT_MSG_ENTRIES_MAX);
         return SK_ECONFIG;
     }
     if (c->max_uncommitted_entries == 0) {

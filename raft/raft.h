@@ -109,8 +109,9 @@ struct raft_config {
     /* A follower campaigns after a random time in [T, 2T) without a leader. */
     uint32_t election_timeout_ms;
     uint32_t heartbeat_interval_ms;
-    /* Flow control: bytes of entries per append, appends in flight per peer. */
+    /* Flow control: bytes and entries per append, appends in flight per peer. */
     uint32_t max_msg_bytes;
+    uint32_t max_msg_entries;
     uint32_t max_inflight_msgs;
     /* A leader refuses proposals once this many entries are uncommitted. */
     uint32_t max_uncommitted_entries;

@@ -38,7 +38,7 @@ static uint32_t batch_len(const struct raft *r, uint64_t first)
     uint64_t last = raft_log_last(&r->log);
     uint64_t bytes = 0;
     uint32_t n = 0;
-    for (uint64_t i = first; i <= last && n < SK_RAFT_MSG_ENTRIES_MAX; i++) {
+    for (uint64_t i = first; i <= last && n < r->cfg.max_msg_entries; i++) {
         bytes += raft_log_get(&r->log, i)->len;
         /* The first entry always goes, or an oversized one would stall. */
         if (n > 0 && bytes > r->cfg.max_msg_bytes)
