@@ -70,12 +70,8 @@ void raft_recv_append(struct raft *r, const struct raft_msg *m)
     uint64_t last_new = m->index + m->n_entries;
     if (last_new > raft_log_last(&r->log))
         last_new = raft_log_last(&r->log);
-#ifdef RAFT_BUG_COMMIT_BEYOND_MATCH
-    raft_commit_to(r, m->commit);
-#else
     /* Entries past last_new may be a stale suffix the leader has not checked. */
     raft_commit_to(r, m->commit < last_new ? m->commit : last_new);
-#endif
     ack(r, m->from, last_new);
 }
 

@@ -64,7 +64,9 @@ void raft_recv_heartbeat_resp(struct raft *r, const struct raft_msg *m)
     else if (pr->state == RAFT_PR_SNAPSHOT &&
              r->now_ms - pr->snapshot_sent_ms >= (int64_t)r->cfg.election_timeout_ms)
         raft_pr_become_probe(pr); /* the snapshot was lost: send it again */
+    /* An empty append works as a probe: if an earlier append was lost, the
+     * follower rejects it and replication restarts from its real match. */
     if (pr->match < raft_log_last(&r->log))
-        raft_send_append(r, pr, false);
+        raft_send_append(r, pr, true);
     raft_maybe_send_timeout_now(r, pr);
 }

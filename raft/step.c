@@ -163,7 +163,7 @@ static int transfer(struct raft *r, uint64_t to)
     if (pr->match == raft_log_last(&r->log))
         raft_maybe_send_timeout_now(r, pr);
     else
-        raft_send_append(r, pr, false);
+        raft_send_append(r, pr, true); /* empty: a probe if appends were lost */
     return SK_OK;
 }
 

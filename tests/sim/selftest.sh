@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make sim-selftest: every core built with an injected bug must fail the
-# simulator sweep; the correct core must pass the same sweep.
+# simulator sweep; the correct core must pass the same sweep.  GOLDEN_BUGS
+# names bugs that the golden scenario binary built with them must catch.
 #   selftest.sh BUILD SEEDS BUG...
 set -u
 build=$1
@@ -33,6 +34,17 @@ for bug in "$@"; do
         passed=$((passed + 1))
     else
         echo "RAFT_BUG_$bug NOT caught in $seeds seeds"
+        failed=$((failed + 1))
+    fi
+done
+for bug in ${GOLDEN_BUGS:-}; do
+    bin="$build/selftest/test_raft_scenarios-$bug"
+    res=$(cd "$(dirname "$0")/../.." && "$bin" 2>/dev/null | grep -m1 ':F:' || true)
+    if [ -n "$res" ]; then
+        echo "RAFT_BUG_$bug caught by the golden scenarios: ${res#*:F:}"
+        passed=$((passed + 1))
+    else
+        echo "RAFT_BUG_$bug NOT caught by the golden scenarios"
         failed=$((failed + 1))
     fi
 done
