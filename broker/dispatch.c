@@ -17,6 +17,7 @@ static const struct {
     {KAFKA_API_DESCRIBE_CONFIGS, h_describe_configs},
     {KAFKA_API_ALTER_CONFIGS, h_alter_configs},
     {KAFKA_API_CREATE_PARTITIONS, h_create_partitions},
+    {KAFKA_API_FIND_COORDINATOR, h_find_coordinator},
 };
 
 #define NRUNS (sizeof(runs) / sizeof(runs[0]))

@@ -21,6 +21,7 @@ int h_delete_topics(struct broker *b, struct kreq *r);
 int h_create_partitions(struct broker *b, struct kreq *r);
 int h_describe_configs(struct broker *b, struct kreq *r);
 int h_alter_configs(struct broker *b, struct kreq *r);
+int h_find_coordinator(struct broker *b, struct kreq *r);
 
 /* Shared helpers. */
 /* NUL-terminated copy of a slice in the request's arena ("" for null). */

@@ -112,27 +112,23 @@ void partition_unwait(struct hw_waiter *w)
     w->p = NULL;
 }
 
-/* Wakes every waiter whose target the high watermark reached.  Waiters are
- * unlinked before their callback runs, so callbacks may re-park or cancel. */
+/* Wakes every waiter whose target the high watermark reached, one at a time
+ * and re-scanning after each callback: a callback may finish its request and
+ * free other waiters of the same request (a fetch naming one partition twice
+ * parks twice here), so no list of woken waiters is kept across callbacks.
+ * A callback may re-park only with a target above the high watermark, so the
+ * loop ends. */
 static void wake_waiters(struct partition *p, bool gone)
 {
-    struct hw_waiter *ready = NULL;
-    struct hw_waiter *w = p->waiters;
-    while (w) {
-        struct hw_waiter *next = w->next;
-        if (gone || p->high_watermark >= w->target) {
-            partition_unwait(w);
-            w->partition_gone = gone;
-            w->next = ready;
-            ready = w;
-        }
-        w = next;
-    }
-    while (ready) {
-        struct hw_waiter *next = ready->next;
-        ready->next = NULL;
-        ready->cb(ready);
-        ready = next;
+    for (;;) {
+        struct hw_waiter *w = p->waiters;
+        while (w && !gone && p->high_watermark < w->target)
+            w = w->next;
+        if (!w)
+            return;
+        partition_unwait(w);
+        w->partition_gone = gone;
+        w->cb(w);
     }
 }
 

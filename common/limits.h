@@ -102,6 +102,23 @@
 /* Topic names one `skiff topic` command may take. */
 #define SK_CLI_TOPICS_MAX 1000
 
+/* --- Raft ------------------------------------------------------------------- */
+
+/* Members (voters + observers) of one Raft group.  The controller quorum is 3
+ * or 5 voters in practice; a fixed small cap lets the core keep progress in
+ * arrays and lets decoders reject absurd member lists before allocating. */
+#define SK_RAFT_MEMBERS_MAX 16
+/* One Raft log entry's payload.  Metadata records are small; this bounds what a
+ * peer or a damaged log file can make us allocate for a single entry. */
+#define SK_RAFT_ENTRY_BYTES_MAX (1024 * 1024)
+/* Entries in one AppendEntries message (decoder cap, before allocation). */
+#define SK_RAFT_MSG_ENTRIES_MAX 4096
+/* Append messages in flight to one follower (flow control ceiling; the
+ * configured value must not exceed it). */
+#define SK_RAFT_INFLIGHT_MSGS_MAX 256
+/* A snapshot is sent and held in memory whole. */
+#define SK_RAFT_SNAPSHOT_BYTES_MAX (32 * 1024 * 1024)
+
 /* --- config ------------------------------------------------------------------ */
 
 #define SK_CONFIG_LINE_MAX 4096
@@ -113,5 +130,10 @@ static_assert(SK_MESSAGE_MAX_BYTES_DEFAULT < SK_SOCKET_REQUEST_MAX_BYTES_DEFAULT
               "a maximal batch must fit in a request frame");
 static_assert(SK_SOCKET_REQUEST_MAX_BYTES_MAX <= INT32_MAX,
               "frame lengths are int32 on the wire");
+
+static_assert(SK_RAFT_SNAPSHOT_BYTES_MAX + 4096 < SK_INTERNAL_FRAME_BYTES_MAX,
+              "a snapshot must fit in one internal frame");
+static_assert((uint64_t)SK_RAFT_ENTRY_BYTES_MAX * 8 < SK_INTERNAL_FRAME_BYTES_MAX,
+              "several maximal entries must fit in one append frame");
 
 #endif

@@ -7,3 +7,8 @@ run_phase "fuzz-smoke" tests/fuzz/smoke.sh
 
 # scripts/cluster.sh against a real single-node skiffd.
 run_phase "cluster.sh" tests/system/cluster_sh_test.sh
+
+# Raft: a seeded simulator sweep over 3- and 5-node clusters (seed parity
+# picks the size), every seed replayed a second time to check that its trace
+# hash is identical.
+run_phase "raft-sim" "$BUILD/raft-sim" --seeds 2000 --first-seed 1 --verify-determinism

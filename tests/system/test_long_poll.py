@@ -100,3 +100,38 @@ class LongPollTest(SkiffTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DuplicatePartitionFetchTest(SkiffTestCase):
+    """Regression: a parked fetch that names the same partition twice parks
+    two waiters of one request on that partition.  Waking them must answer
+    once and keep the broker alive (the first answer frees the request)."""
+
+    def test_parked_fetch_naming_a_partition_twice(self):
+        b = self.start_broker()
+        topic = clients.unique("dup")
+        clients.create_topic(b, topic, 1)
+        from kafkawire import array, i8, i32, i64, string
+        body = (i32(-1) + i32(10_000) + i32(1) + i32(1 << 20) + i8(0) +
+                array([topic], lambda t: string(t) + array([0, 0], lambda p: i32(p) + i64(0) + i32(1 << 20))))
+        with b.raw() as waiter, b.raw() as writer:
+            waiter.send(1, 4, body)
+            with self.assertRaises(socket.timeout):
+                waiter.recv(timeout=0.3)
+            r = writer.produce(topic, 0, kafkawire.build_batch([(b"k", b"v")]), acks=1)
+            self.assertEqual(r["error_code"], 0)
+            _, resp = waiter.recv(timeout=12)
+            rd = kafkawire.Reader(resp)
+            rd.i32()  # throttle_time_ms
+
+            def partition(r):
+                p = dict(partition=r.i32(), error_code=r.i16(), high_watermark=r.i64())
+                r.i64()  # last_stable_offset
+                r.array(lambda r: (r.i64(), r.i64()))  # aborted_transactions
+                p["records"] = r.nbytes()
+                return p
+            topics = rd.array(lambda r: (r.string(), r.array(partition)))
+            parts = topics[0][1]
+            self.assertEqual([(p["partition"], p["error_code"], p["high_watermark"]) for p in parts],
+                             [(0, 0, 1), (0, 0, 1)])
+        self.assert_broker_serves(b)

@@ -1,0 +1,167 @@
+/* The step loop: event dispatch, term rules (thesis §3.3, §9.6), and the
+ * update handed back to the driver. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/sk_err.h"
+#include "raft/prng.h"
+#include "raft/raft_int.h"
+
+static void add_member(struct raft *r, uint64_t id, bool voter)
+{
+    struct raft_progress *pr = &r->prs[r->n_prs++];
+    memset(pr, 0, sizeof(*pr));
+    pr->id = id;
+    pr->voter = voter;
+    if (voter)
+        r->n_voters++;
+    if (id == r->cfg.id)
+        r->self_voter = voter;
+}
+
+static int restore_state(struct raft *r, const struct raft_restore *rs)
+{
+    if (rs->snapshot.index > 0) {
+        if (rs->snapshot.len > SK_RAFT_SNAPSHOT_BYTES_MAX)
+            return SK_ECORRUPT;
+        r->snap_data = sk_malloc(rs->snapshot.len ? rs->snapshot.len : 1);
+        if (!r->snap_data)
+            return SK_ENOMEM;
+        memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
+        r->snap = rs->snapshot;
+        r->snap.data = r->snap_data;
+        raft_log_init(&r->log, rs->snapshot.index, rs->snapshot.term);
+    }
+    for (size_t i = 0; i < rs->n_entries; i++) {
+        const struct raft_entry *e = &rs->entries[i];
+        if (e->index != raft_log_last(&r->log) + 1 || e->term < raft_last_term(r) || e->term > rs->hs.term)
+            return SK_ECORRUPT;
+        int rc = raft_log_append(&r->log, e->term, e->type, e->data, e->len);
+        if (rc != SK_OK)
+            return rc;
+    }
+    r->term = rs->hs.term;
+    r->vote = rs->hs.vote;
+    r->commit = r->applied = r->snap.index;
+    r->persisted = raft_log_last(&r->log);
+    r->unstable_from = r->persisted + 1;
+    return SK_OK;
+}
+
+int raft_new(const struct raft_config *cfg, const struct raft_restore *restore, int64_t now_ms,
+             struct raft **out, char *errbuf, size_t errlen)
+{
+    int rc = raft_config_validate(cfg, errbuf, errlen);
+    if (rc != SK_OK)
+        return rc;
+    struct raft *r = sk_calloc(1, sizeof(*r));
+    if (!r)
+        return SK_ENOMEM;
+    r->cfg = *cfg;
+    r->prng = cfg->seed;
+    r->now_ms = now_ms;
+    raft_log_init(&r->log, 0, 0);
+    r->unstable_from = 1;
+    for (unsigned i = 0; i < cfg->n_voters; i++)
+        add_member(r, cfg->voters[i], true);
+    for (unsigned i = 0; i < cfg->n_observers; i++)
+        add_member(r, cfg->observers[i], false);
+    if (restore) {
+        rc = restore_state(r, restore);
+        if (rc != SK_OK) {
+            snprintf(errbuf, errlen, "restored state is inconsistent: %s", sk_strerror(rc));
+            goto fail;
+        }
+    }
+    r->role = RAFT_FOLLOWER;
+    r->leader = RAFT_NONE;
+    r->leader_contact_ms = INT64_MIN / 2;
+    raft_reset_election_timer(r);
+    *out = r;
+    return SK_OK;
+fail:
+    raft_free(r);
+    return rc;
+}
+
+void raft_free(struct raft *r)
+{
+    if (!r)
+        return;
+    raft_log_free(&r->log);
+    sk_free(r->snap_data);
+    sk_free(r->msgs.v);
+    sk_free(r->msgs_after.v);
+    sk_free(r);
+}
+
+struct raft_progress *raft_pr_find(struct raft *r, uint64_t id)
+{
+    for (unsigned i = 0; i < r->n_prs; i++)
+        if (r->prs[i].id == id)
+            return &r->prs[i];
+    return NULL;
+}
+
+struct raft_progress *raft_pr_self(struct raft *r)
+{
+    struct raft_progress *pr = raft_pr_find(r, r->cfg.id);
+    assert(pr);
+    return pr;
+}
+
+static struct raft_msg dummy_msg;
+
+struct raft_msg *raft_send(struct raft *r, uint64_t to, uint8_t type, bool after_persist)
+{
+    struct raft_msg_buf *b = after_persist ? &r->msgs_after : &r->msgs;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct raft_msg *v = sk_realloc(b->v, cap * sizeof(*v));
+        if (!v) {
+            /* The message is lost, which Raft tolerates; the step reports it. */
+            r->err = SK_ENOMEM;
+            memset(&dummy_msg, 0, sizeof(dummy_msg));
+            return &dummy_msg;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    struct raft_msg *m = &b->v[b->n++];
+    memset(m, 0, sizeof(*m));
+    m->type = type;
+    m->from = r->cfg.id;
+    m->to = to;
+    m->term = r->term;
+    return m;
+}
+
+uint64_t raft_last_term(const struct raft *r) { return raft_log_term(&r->log, raft_log_last(&r->log)); }
+
+void raft_commit_to(struct raft *r, uint64_t index)
+{
+    if (index > raft_log_last(&r->log))
+        index = raft_log_last(&r->log);
+    if (index > r->commit)
+        r->commit = index;
+}
+
+void raft_truncate_from(struct raft *r, uint64_t index)
+{
+    assert(index > r->commit);
+    raft_log_truncate(&r->log, index);
+    if (r->unstable_from > index)
+        r->unstable_from = index;
+    if (r->persisted >= index)
+        r->persisted = index - 1;
+}
+
+int raft_append_local(struct raft *r, uint8_t type, const uint8_t *data, uint32_t len)
+{
+    int rc = raft_log_append(&r->log, r->term, type, data, len);
+    if (rc != SK_OK)
+        r->err = rc;
+    return rc;
+}
