@@ -22,7 +22,7 @@ class TimedResult(unittest.TestResult):
         super().__init__()
         self.verbose = verbose
         self.n_pass = 0
-        self.n_fail = 0
+        self.failed_ids = set()   # a test failing in its body and its cleanup counts once
         self.n_skip = 0
         self._t0 = 0.0
 
@@ -44,12 +44,12 @@ class TimedResult(unittest.TestResult):
 
     def addFailure(self, test, err):
         super().addFailure(test, err)
-        self.n_fail += 1
+        self.failed_ids.add(test.id())
         self._line(test, "FAIL", self._exc_info_to_string(err, test))
 
     def addError(self, test, err):
         super().addError(test, err)
-        self.n_fail += 1
+        self.failed_ids.add(test.id())
         self._line(test, "ERROR", self._exc_info_to_string(err, test))
 
     def addSkip(self, test, reason):
@@ -64,7 +64,7 @@ class TimedResult(unittest.TestResult):
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
-        self.n_fail += 1
+        self.failed_ids.add(test.id())
         self._line(test, "XPASS")
 
 
@@ -100,11 +100,12 @@ def main():
     unittest.TestSuite(tests).run(result)
     took = time.monotonic() - t0
     print("system tests took %.1fs" % took)
-    line = "%d passed, %d failed" % (result.n_pass, result.n_fail)
+    n_fail = len(result.failed_ids)
+    line = "%d passed, %d failed" % (result.n_pass, n_fail)
     if result.n_skip:
         line += ", %d skipped" % result.n_skip
     print(line, flush=True)
-    return 1 if result.n_fail or not tests else 0
+    return 1 if n_fail or not tests else 0
 
 
 if __name__ == "__main__":
