@@ -15,7 +15,8 @@ def unique(prefix):
 
 
 def admin(broker):
-    return AdminClient({"bootstrap.servers": broker.bootstrap, "socket.timeout.ms": 10000})
+    return AdminClient({"bootstrap.servers": broker.bootstrap, "socket.timeout.ms": 10000,
+                        "log.connection.close": False})
 
 
 def wait_topic_ready(broker, topic, partitions, timeout=15.0):

@@ -104,6 +104,43 @@ class AdminTest(SkiffTestCase):
         self.assertEqual(cfg["retention.ms"].value, "3600000")
         self.assertEqual(cfg["segment.bytes"].value, "1048576")
 
+    def test_alter_configs(self):
+        topic = clients.unique("alter")
+        clients.create_topic(self.b, topic, 1)
+        res = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"retention.ms": "7200000"})
+        self.assertIsNone(self.admin.alter_configs([res])[res].result(15))
+        wait_until(lambda: self.describe_topic_configs(topic)["retention.ms"].value == "7200000", 10, 0.1,
+                   "altered retention.ms to show")
+        # An unknown key is refused and changes nothing.
+        bad = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"no.such.config": "1"})
+        with self.assertRaises(confluent_kafka.KafkaException):
+            self.admin.alter_configs([bad])[bad].result(15)
+        self.assertEqual(self.describe_topic_configs(topic)["retention.ms"].value, "7200000")
+
+    def test_metadata_survives_restart(self):
+        kept = clients.unique("kept")
+        grown = clients.unique("grown")
+        gone = clients.unique("gone")
+        clients.create_topic(self.b, kept, 2, config={"retention.ms": "3600000"})
+        clients.create_topic(self.b, grown, 1)
+        clients.create_topic(self.b, gone, 3)
+        self.assertIsNone(self.admin.create_partitions([NewPartitions(grown, 4)], operation_timeout=15)[grown].result(15))
+        clients.wait_topic_ready(self.b, grown, 4)
+        self.assertIsNone(self.admin.delete_topics([gone], operation_timeout=15)[gone].result(15))
+        wait_until(lambda: topic_partitions(self.admin, gone) is None, 15, 0.1, "deleted topic to leave the list")
+        for crash in (True, False):
+            if crash:
+                self.b.kill()
+                self.b.start()
+            else:
+                self.assertEqual(self.b.stop(), 0)
+                self.b.start()
+            self.admin = clients.admin(self.b)
+            clients.wait_topic_ready(self.b, kept, 2)
+            clients.wait_topic_ready(self.b, grown, 4)
+            self.assertIsNone(topic_partitions(self.admin, gone), "a deleted topic came back after a restart")
+            self.assertEqual(self.describe_topic_configs(kept)["retention.ms"].value, "3600000")
+
     def test_describe_missing_topic(self):
         res = ConfigResource(ConfigResource.Type.TOPIC, "no-such-topic")
         with self.assertRaises(confluent_kafka.KafkaException) as cm:
