@@ -36,3 +36,13 @@ sim-selftest: $(BUILD)/raft-sim $(SELFTEST_BINS) $(GOLDEN_BINS)
 # Generated protobuf-c sources are only named in pattern rules, which makes
 # them "intermediate" to make and deleted after a build; keep them.
 .SECONDARY: $(PROTO_C) $(PROTO_H)
+
+# The real-process member (its main() lives outside raft/, which goes into
+# libskiff).
+RAFT_NODE_SRC := $(wildcard tools/raft-node/*.c)
+RAFT_NODE_OBJ := $(RAFT_NODE_SRC:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/raft-node: $(RAFT_NODE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_PROGS += $(BUILD)/raft-node
