@@ -46,3 +46,6 @@ $(BUILD)/raft-node: $(RAFT_NODE_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 TEST_PROGS += $(BUILD)/raft-node
+
+# The scenario test includes the header-only cluster harness.
+$(BUILD)/tests/test_raft_scenarios: tests/unit/raft_cluster.h

@@ -29,7 +29,8 @@ static int restore_state(struct raft *r, const struct raft_restore *rs)
         r->snap_data = sk_malloc(rs->snapshot.len ? rs->snapshot.len : 1);
         if (!r->snap_data)
             return SK_ENOMEM;
-        memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
+        if (rs->snapshot.len)
+            memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
         r->snap = rs->snapshot;
         r->snap.data = r->snap_data;
         raft_log_init(&r->log, rs->snapshot.index, rs->snapshot.term);

@@ -220,7 +220,10 @@ def run(build):
                     print("--- node%d.log (tail)" % i)
                     with open(path, "rb") as f:
                         print(b"".join(f.readlines()[-15:]).decode(errors="replace"))
-        shutil.rmtree(base, ignore_errors=True)
+        if not os.environ.get("RAFT_CLUSTER_KEEP"):
+            shutil.rmtree(base, ignore_errors=True)
+        else:
+            print("kept " + base)
     passed = sum(1 for _, ok, _ in results if ok)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) and results else 1

@@ -17,7 +17,7 @@ static int push(struct sm *sm, uint64_t index, uint64_t term, const void *text, 
         sm->v = v;
         sm->cap = cap;
     }
-    char *t = sk_strndup(text, len);
+    char *t = sk_strndup(len ? text : "", len);
     if (!t)
         return SK_ENOMEM;
     sm->v[sm->n++] = (struct sm_entry){index, term, t};
