@@ -113,8 +113,6 @@ struct raft_progress *raft_pr_self(struct raft *r)
     return pr;
 }
 
-static struct raft_msg dummy_msg;
-
 struct raft_msg *raft_send(struct raft *r, uint64_t to, uint8_t type, bool after_persist)
 {
     struct raft_msg_buf *b = after_persist ? &r->msgs_after : &r->msgs;
@@ -124,8 +122,8 @@ struct raft_msg *raft_send(struct raft *r, uint64_t to, uint8_t type, bool after
         if (!v) {
             /* The message is lost, which Raft tolerates; the step reports it. */
             r->err = SK_ENOMEM;
-            memset(&dummy_msg, 0, sizeof(dummy_msg));
-            return &dummy_msg;
+            memset(&r->lost_msg, 0, sizeof(r->lost_msg));
+            return &r->lost_msg;
         }
         b->v = v;
         b->cap = cap;
