@@ -112,13 +112,14 @@ int kafka_decode_header(struct sk_reader *r, struct kafka_req_header *out);
  * the API's parse range (else SK_EINVAL).  Returns 0, SK_ETRUNC (ran out of
  * bytes), SK_ECORRUPT (negative length other than -1, null where not
  * nullable), SK_ELIMIT (count above a limit from common/limits.h) or
- * SK_ENOMEM.  Bytes left over after the body are tolerated, as Kafka does.
- * Decoders never touch broker state. */
+ * SK_ENOMEM; on error *out is unspecified.  Bytes left over after the body
+ * are tolerated, as Kafka does.  Decoders never touch broker state. */
 #define KAFKA_DECODER(api)                                                                                   \
     int kafka_decode_##api##_req(struct sk_reader *r, int16_t version, struct sk_arena *a,                   \
                                  struct kafka_##api##_req *out)
 /* Encoders write the response BODY only (the network layer writes the size
- * and the response header) at `version`.  Output errors are sticky in w->err. */
+ * and the response header) at `version`, which must be inside the API's parse
+ * range (ApiVersions: any).  Output errors are sticky in w->err. */
 #define KAFKA_ENCODER(api)                                                                                   \
     void kafka_encode_##api##_resp(struct sk_writer *w, int16_t version,                                     \
                                    const struct kafka_##api##_resp *resp)

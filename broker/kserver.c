@@ -31,7 +31,6 @@ struct kconn {
     struct kconn *prev, *next;
     struct kreq *head, *tail; /* in-order queue of requests in flight */
     int inflight;
-    bool seen_valid_request;
     bool read_paused;
     char peer[64];
 };
@@ -183,7 +182,6 @@ static bool handle_frame(struct kconn *c, uint8_t *frame, size_t len)
             goto reject;
         }
     }
-    c->seen_valid_request = true;
     b->stats.requests_total++;
     enqueue(c, r);
     int rc = h->run(b, r);
@@ -220,9 +218,12 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
         uint8_t pfx[4];
         evbuffer_copyout(in, pfx, 4);
         int32_t n = (int32_t)sk_be32(pfx);
+        /* The frame is buffered only as its bytes arrive, so the cap bounds
+         * what one peer can pin.  A plaintext listener has no authentication
+         * step, and clients may open with a large request (kafka-python sends
+         * Produce first on connections after its bootstrap), so no smaller
+         * pre-authentication cap applies here. */
         int32_t cap = b->cfg.socket_request_max_bytes;
-        if (!c->seen_valid_request && cap > SK_UNAUTH_FRAME_BYTES_MAX)
-            cap = SK_UNAUTH_FRAME_BYTES_MAX;
         if (n < REQUEST_HEADER_BYTES_MIN || n > cap) {
             SK_WARN("bad_frame", "peer=%s length=%d cap=%d", c->peer, n, cap);
             b->stats.connections_closed_bad_input++;

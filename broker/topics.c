@@ -259,10 +259,17 @@ static int open_partition(struct topic_registry *t, struct topic *tp, int32_t in
     p->leader_epoch = plog_latest_epoch(p->log) < 0 ? 0 : plog_latest_epoch(p->log);
     p->high_watermark = plog_synced_offset(p->log);
     plog_set_sync_cb(p->log, partition_synced_cb, p);
-    if (tp->cfg.flush_messages > 1)
+    if (tp->cfg.flush_messages > 1) {
         p->high_watermark = plog_end_offset(p->log);
-    else if (p->high_watermark < plog_end_offset(p->log))
-        flusher_request(b->flusher, p->log);
+    } else if (p->high_watermark < plog_end_offset(p->log)) {
+        /* After an unclean stop the recovered tail is not known to be on
+         * disk.  Sync it before the node reports ready, so the high
+         * watermark covers everything recovered from the first request on. */
+        rc = plog_sync_now(p->log);
+        if (rc)
+            SK_ERROR("recovery_sync_failed", "topic=%s partition=%d err=\"%s\"", tp->name, index, sk_strerror(rc));
+        p->high_watermark = plog_synced_offset(p->log);
+    }
     tp->partitions[index] = p;
     return 0;
 }

@@ -16,9 +16,9 @@
 /* The configured cap may not exceed this: a frame is held in memory whole. */
 #define SK_SOCKET_REQUEST_MAX_BYTES_MAX (1024 * 1024 * 1024)
 
-/* Until a connection has sent a well-formed request it may only send frames
- * this large.  ApiVersions and Metadata are tiny; this keeps an anonymous peer
- * from making us buffer 100 MiB (Kafka CVE-2022-34917). */
+/* Before a SASL client has authenticated it may only send frames this large
+ * (Kafka CVE-2022-34917: unauthenticated requests exhausted broker memory).
+ * Plaintext listeners have no authentication step and use the general cap. */
 #define SK_UNAUTH_FRAME_BYTES_MAX (64 * 1024)
 
 /* Kafka's message.max.bytes default (1 MiB + record overhead in Kafka 3.x). */

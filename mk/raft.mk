@@ -32,3 +32,20 @@ $(BUILD)/selftest/test_raft_scenarios-%: tests/unit/test_raft_scenarios.c tests/
 
 sim-selftest: $(BUILD)/raft-sim $(SELFTEST_BINS) $(GOLDEN_BINS)
 	@GOLDEN_BUGS="$(GOLDEN_BUGS)" ./tests/sim/selftest.sh $(BUILD) $(SIM_SELFTEST_SEEDS) $(SIM_BUGS)
+
+# Generated protobuf-c sources are only named in pattern rules, which makes
+# them "intermediate" to make and deleted after a build; keep them.
+.SECONDARY: $(PROTO_C) $(PROTO_H)
+
+# The real-process member (its main() lives outside raft/, which goes into
+# libskiff).
+RAFT_NODE_SRC := $(wildcard tools/raft-node/*.c)
+RAFT_NODE_OBJ := $(RAFT_NODE_SRC:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/raft-node: $(RAFT_NODE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_PROGS += $(BUILD)/raft-node
+
+# The scenario test includes the header-only cluster harness.
+$(BUILD)/tests/test_raft_scenarios: tests/unit/raft_cluster.h

@@ -29,7 +29,8 @@ static int restore_state(struct raft *r, const struct raft_restore *rs)
         r->snap_data = sk_malloc(rs->snapshot.len ? rs->snapshot.len : 1);
         if (!r->snap_data)
             return SK_ENOMEM;
-        memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
+        if (rs->snapshot.len)
+            memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
         r->snap = rs->snapshot;
         r->snap.data = r->snap_data;
         raft_log_init(&r->log, rs->snapshot.index, rs->snapshot.term);
@@ -112,8 +113,6 @@ struct raft_progress *raft_pr_self(struct raft *r)
     return pr;
 }
 
-static struct raft_msg dummy_msg;
-
 struct raft_msg *raft_send(struct raft *r, uint64_t to, uint8_t type, bool after_persist)
 {
     struct raft_msg_buf *b = after_persist ? &r->msgs_after : &r->msgs;
@@ -123,8 +122,8 @@ struct raft_msg *raft_send(struct raft *r, uint64_t to, uint8_t type, bool after
         if (!v) {
             /* The message is lost, which Raft tolerates; the step reports it. */
             r->err = SK_ENOMEM;
-            memset(&dummy_msg, 0, sizeof(dummy_msg));
-            return &dummy_msg;
+            memset(&r->lost_msg, 0, sizeof(r->lost_msg));
+            return &r->lost_msg;
         }
         b->v = v;
         b->cap = cap;

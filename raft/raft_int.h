@@ -54,6 +54,7 @@ struct raft {
     int err; /* first allocation failure during a step */
     struct raft_msg_buf msgs;
     struct raft_msg_buf msgs_after;
+    struct raft_msg lost_msg; /* filled and dropped when the buffer cannot grow */
 };
 
 /* raft.c */

@@ -88,7 +88,8 @@ static bool install_snapshot(struct raft *r, const struct raft_snapshot *s)
         r->err = SK_ENOMEM;
         return false;
     }
-    memcpy(copy, s->data, s->len);
+    if (s->len)
+        memcpy(copy, s->data, s->len);
     sk_free(r->snap_data);
     r->snap_data = copy;
     r->snap = *s;

@@ -138,7 +138,8 @@ static int snapshot_done(struct raft *r, const struct raft_snapshot *s)
     uint8_t *copy = sk_malloc(s->len ? s->len : 1);
     if (!copy)
         return SK_ENOMEM;
-    memcpy(copy, s->data, s->len);
+    if (s->len)
+        memcpy(copy, s->data, s->len);
     sk_free(r->snap_data);
     r->snap_data = copy;
     r->snap = *s;

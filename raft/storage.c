@@ -219,7 +219,8 @@ int raft_storage_save_snapshot(struct raft_storage *st, const struct raft_snapsh
     uint8_t *copy = sk_malloc(s->len ? s->len : 1);
     if (!copy)
         return SK_ENOMEM;
-    memcpy(copy, s->data, s->len);
+    if (s->len)
+        memcpy(copy, s->data, s->len);
     int rc = replace_file(st, "snapshot", h, sizeof(h), s->data, s->len);
     if (rc != SK_OK) {
         sk_free(copy);

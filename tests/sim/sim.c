@@ -139,7 +139,8 @@ static struct raft_msg *msg_copy(const struct raft_msg *src)
     if (src->type == RAFT_MSG_SNAPSHOT) {
         uint8_t *d = sk_malloc(src->snapshot.len ? src->snapshot.len : 1);
         assert(d);
-        memcpy(d, src->snapshot.data, src->snapshot.len);
+        if (src->snapshot.len)
+            memcpy(d, src->snapshot.data, src->snapshot.len);
         m->snapshot.data = d;
     } else {
         m->snapshot.data = NULL;

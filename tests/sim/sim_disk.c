@@ -109,6 +109,8 @@ static void apply_op(struct sim_disk *d, const struct sim_op *op, size_t n_entri
 
 static void drop_ops(struct sim_disk *d, size_t count)
 {
+    if (count == 0)
+        return;
     for (size_t i = 0; i < count; i++)
         op_free(&d->ops[i]);
     memmove(d->ops, d->ops + count, (d->n_ops - count) * sizeof(*d->ops));
@@ -148,7 +150,8 @@ void sim_disk_snapshot(struct sim_disk *d, const struct sim_snap *s)
         drop = d->n;
     for (size_t i = 0; i < drop; i++)
         sk_free(d->ents[i].data);
-    memmove(d->ents, d->ents + drop, (d->n - drop) * sizeof(*d->ents));
+    if (d->n > 0)
+        memmove(d->ents, d->ents + drop, (d->n - drop) * sizeof(*d->ents));
     d->n -= drop;
     d->snap = *s;
 }

@@ -85,7 +85,8 @@ static inline void tc_enqueue(struct tc *t, const struct raft_msg *m)
     for (uint32_t i = 0; i < m->n_entries; i++) {
         qm->ents[i] = m->entries[i];
         ck_assert_uint_le(m->entries[i].len, 16);
-        memcpy(qm->data[i], m->entries[i].data, m->entries[i].len);
+        if (m->entries[i].len)
+            memcpy(qm->data[i], m->entries[i].data, m->entries[i].len);
         qm->ents[i].data = qm->data[i];
     }
     qm->m.entries = qm->ents;

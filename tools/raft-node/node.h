@@ -1,0 +1,59 @@
+/* raft-node: one Raft member as a real process, driving the core with the
+ * storage and transport drivers, plus a tiny replicated state machine (the
+ * list of applied entries) that clients reach over a line protocol. */
+#ifndef TOOLS_RAFT_NODE_NODE_H
+#define TOOLS_RAFT_NODE_NODE_H
+
+#include <event2/event.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+#include "raft/storage.h"
+#include "raft/transport.h"
+
+#define NODE_TEXT_MAX 1024 /* one proposed entry's payload */
+
+struct sm_entry {
+    uint64_t index;
+    uint64_t term;
+    char *text;
+};
+
+/* The replicated state machine: every applied normal entry, in order. */
+struct sm {
+    uint64_t applied_index;
+    struct sm_entry *v;
+    size_t n;
+    size_t cap;
+};
+
+struct node {
+    uint64_t id;
+    struct event_base *base;
+    struct raft *raft;
+    struct raft_storage *st;
+    struct raft_transport *tr;
+    struct event *timer;
+    int64_t timer_at_ms;
+    struct sm sm;
+    uint64_t snapshot_every;
+    struct raft_entry *scratch; /* decode space, SK_RAFT_MSG_ENTRIES_MAX entries */
+};
+
+/* node.c */
+void node_step(struct node *n, struct raft_event *ev, int *rc_out, struct raft_update *copy_out);
+void node_recv_cb(void *arg, const Skiff__Raft__Envelope *env);
+int node_start_timer(struct node *n);
+
+/* sm.c */
+int sm_apply(struct sm *sm, const struct raft_entry *e);
+/* Serializes the state machine (snapshot image); caller frees *out. */
+int sm_encode(const struct sm *sm, uint8_t **out, size_t *len);
+/* Replaces the state machine with a snapshot image (untrusted bytes). */
+int sm_restore(struct sm *sm, uint64_t index, const uint8_t *p, size_t len);
+void sm_free(struct sm *sm);
+
+/* client.c */
+int client_listen(struct node *n, uint16_t port);
+
+#endif
