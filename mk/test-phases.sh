@@ -12,3 +12,7 @@ run_phase "cluster.sh" tests/system/cluster_sh_test.sh
 # picks the size), every seed replayed a second time to check that its trace
 # hash is identical.
 run_phase "raft-sim" "$BUILD/raft-sim" --seeds 2000 --first-seed 1 --verify-determinism
+
+# Raft over real processes: three raft-node members on loopback elect a
+# leader, replicate, re-elect after SIGKILL and catch a restarted node up.
+run_phase "raft-cluster" /usr/bin/python3 tests/system/raft_cluster_test.py --build "$BUILD"
