@@ -113,8 +113,8 @@ int client_listen(struct node *n, uint16_t port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct evconnlistener *l = evconnlistener_new_bind(n->base, client_accept_cb, n,
-                                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-                                                       (struct sockaddr *)&sa, sizeof(sa));
-    return l ? SK_OK : SK_EIO;
+    n->client_listener = evconnlistener_new_bind(n->base, client_accept_cb, n,
+                                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+                                                 (struct sockaddr *)&sa, sizeof(sa));
+    return n->client_listener ? SK_OK : SK_EIO;
 }

@@ -169,6 +169,8 @@ int main(int argc, char **argv)
     SK_INFO("raft_node_stop", "id=%llu", (unsigned long long)n.id);
     event_free(term);
     event_free(intr);
+    if (n.client_listener)
+        evconnlistener_free(n.client_listener);
     raft_host_free(n.host);
     raft_transport_free(n.tr);
     sm_free(&n.sm);

@@ -5,6 +5,7 @@
 #define TOOLS_RAFT_NODE_NODE_H
 
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <stdint.h>
 
 #include "raft/host.h"
@@ -30,6 +31,7 @@ struct node {
     struct event_base *base;
     struct raft_transport *tr;
     struct raft_host *host;
+    struct evconnlistener *client_listener;
     struct sm sm;
 };
 
