@@ -75,8 +75,8 @@ test: deps
 	@BUILD=$(BUILD) ./scripts/run-tests.sh
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='-O1 -g' \
-	    EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    EXTRA_CFLAGS='-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	    EXTRA_LDFLAGS='-fsanitize=address,undefined' test
 
 format:

@@ -16,9 +16,9 @@
 /* The configured cap may not exceed this: a frame is held in memory whole. */
 #define SK_SOCKET_REQUEST_MAX_BYTES_MAX (1024 * 1024 * 1024)
 
-/* Until a connection has sent a well-formed request it may only send frames
- * this large.  ApiVersions and Metadata are tiny; this keeps an anonymous peer
- * from making us buffer 100 MiB (Kafka CVE-2022-34917). */
+/* Before a SASL client has authenticated it may only send frames this large
+ * (Kafka CVE-2022-34917: unauthenticated requests exhausted broker memory).
+ * Plaintext listeners have no authentication step and use the general cap. */
 #define SK_UNAUTH_FRAME_BYTES_MAX (64 * 1024)
 
 /* Kafka's message.max.bytes default (1 MiB + record overhead in Kafka 3.x). */
@@ -32,6 +32,18 @@
 /* Array counts read from the wire are checked against the bytes left (each
  * element takes at least one byte) and against this absolute ceiling. */
 #define SK_WIRE_ARRAY_MAX (1 << 20)
+
+/* Memory the decoded form of one request may take in its arena.  Arrays are
+ * bounded by the bytes left, but a decoded element is larger than its wire
+ * form (a 2-byte topic name becomes a 16-byte slice), so a 100 MiB frame of
+ * tiny elements could otherwise cost close to a gigabyte.  Real requests need
+ * far less: record data is borrowed from the frame, not copied. */
+#define SK_DECODE_ARENA_BYTES_MAX (64 * 1024 * 1024)
+
+/* Broker ids in one replica assignment (CreateTopics, CreatePartitions).
+ * The wire allows any int32 count; a list longer than any cluster Skiff runs
+ * is nonsense, and this keeps such a request from costing memory. */
+#define SK_WIRE_REPLICAS_MAX 1024
 
 /* Requests in flight per connection before we stop reading from it.  Clients
  * pipeline (librdkafka keeps up to 1M in flight by default, in practice 5-ish
@@ -78,6 +90,17 @@
  * unpacking.  Replica fetches carry up to replica.fetch.max.bytes (1 MiB default)
  * per partition, so 64 MiB leaves room for many partitions. */
 #define SK_INTERNAL_FRAME_BYTES_MAX (64 * 1024 * 1024)
+
+/* --- skiff command-line tool (client/) ---------------------------------------- */
+
+/* librdkafka properties given on one command line (--producer-props and the
+ * like); real uses set a handful. */
+#define SK_CLI_PROPS_MAX 64
+/* Largest bench record: the broker's message.max.bytes ceiling is far lower
+ * by default, and the tool holds one payload buffer of this size. */
+#define SK_CLI_RECORD_BYTES_MAX (64 * 1024 * 1024)
+/* Topic names one `skiff topic` command may take. */
+#define SK_CLI_TOPICS_MAX 1000
 
 /* --- Raft ------------------------------------------------------------------- */
 

@@ -1,7 +1,18 @@
-# Extra test phases, sourced by scripts/run-tests.sh (run_phase NAME CMD...).
+# shellcheck shell=bash
+# Extra phases of `make test`, sourced by scripts/run-tests.sh (which defines
+# run_phase and exports BUILD).
+
+# The Kafka request decoders under libFuzzer for a short, bounded run.
+run_phase "fuzz-smoke" tests/fuzz/smoke.sh
+
+# scripts/cluster.sh against a real single-node skiffd.
+run_phase "cluster.sh" tests/system/cluster_sh_test.sh
 
 # Raft: a seeded simulator sweep over 3- and 5-node clusters (seed parity
 # picks the size), every seed replayed a second time to check that its trace
-# hash is identical; then the real-process cluster test.
+# hash is identical.
 run_phase "raft-sim" "$BUILD/raft-sim" --seeds 2000 --first-seed 1 --verify-determinism
+
+# Raft over real processes: three raft-node members on loopback elect a
+# leader, replicate, re-elect after SIGKILL and catch a restarted node up.
 run_phase "raft-cluster" /usr/bin/python3 tests/system/raft_cluster_test.py --build "$BUILD"
