@@ -13,11 +13,12 @@ TEST_PROGS += $(BUILD)/raft-sim
 # Each bug is compiled only into its own selftest binary, from source, so the
 # library and every other program never see the flags.
 SIM_BUGS := VOTE_NO_LOG_CHECK COMMIT_OLD_TERM VOTE_BEFORE_PERSIST ACK_BEFORE_PERSIST NO_TRUNCATE
-# The pure core: everything in raft/ except its drivers (storage, transport).
-RAFT_CORE_SRC := $(filter-out raft/storage% raft/transport%,$(wildcard raft/*.c))
+# The pure core: everything in raft/ except its drivers (storage, transport,
+# host).
+RAFT_CORE_SRC := $(filter-out raft/storage% raft/transport% raft/host%,$(wildcard raft/*.c))
 SELFTEST_SRC := $(RAFT_CORE_SRC) $(SIM_SRC) common/alloc.c common/sk_err.c
 SELFTEST_BINS := $(SIM_BUGS:%=$(BUILD)/selftest/raft-sim-%)
-SIM_SELFTEST_SEEDS ?= 3000
+SIM_SELFTEST_SEEDS ?= 5000
 # The figure-8 golden scenario must catch the old-term commit bug too.
 GOLDEN_BUGS := COMMIT_OLD_TERM
 GOLDEN_BINS := $(GOLDEN_BUGS:%=$(BUILD)/selftest/test_raft_scenarios-%)

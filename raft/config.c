@@ -1,9 +1,9 @@
 /* Raft configuration defaults and validation (etcd's Config.validate idea:
  * every limit is checked once, at creation, so the core can rely on it). */
-#include <stdio.h>
 #include <string.h>
 
 #include "common/sk_err.h"
+#include "raft/errfmt.h"
 #include "raft/raft.h"
 
 void raft_config_default(struct raft_config *c)
@@ -32,8 +32,8 @@ static bool has_id(const uint64_t *v, unsigned n, uint64_t id)
 static int members_check(const struct raft_config *c, char *err, size_t errlen)
 {
     if (c->n_voters == 0 || c->n_voters + c->n_observers > SK_RAFT_MEMBERS_MAX) {
-        snprintf(err, errlen, "voters=%u observers=%u: need 1..%d members with at least one voter", c->n_voters,
-                 c->n_observers, SK_RAFT_MEMBERS_MAX);
+        raft_errf(err, errlen, "voters=%u observers=%u: need 1..%u members with at least one voter",
+                  (uint64_t)c->n_voters, (uint64_t)c->n_observers, (uint64_t)SK_RAFT_MEMBERS_MAX);
         return SK_ECONFIG;
     }
     for (unsigned i = 0; i < c->n_voters + c->n_observers; i++) {
@@ -42,12 +42,12 @@ static int members_check(const struct raft_config *c, char *err, size_t errlen)
                                    : has_id(c->voters, c->n_voters, id) ||
                                          has_id(c->observers, i - c->n_voters, id);
         if (id == RAFT_NONE || dup) {
-            snprintf(err, errlen, "member id %llu is zero or listed twice", (unsigned long long)id);
+            raft_errf(err, errlen, "member id %u is zero or listed twice", id);
             return SK_ECONFIG;
         }
     }
     if (!has_id(c->voters, c->n_voters, c->id) && !has_id(c->observers, c->n_observers, c->id)) {
-        snprintf(err, errlen, "id %llu is not a member", (unsigned long long)c->id);
+        raft_errf(err, errlen, "id %u is not a member", c->id);
         return SK_ECONFIG;
     }
     return SK_OK;
@@ -61,33 +61,37 @@ int raft_config_validate(const struct raft_config *c, char *err, size_t errlen)
     if (c->heartbeat_interval_ms == 0 || c->election_timeout_ms <= c->heartbeat_interval_ms) {
         /* A follower must hear several heartbeats per election timeout or it
          * will campaign against a healthy leader. */
-        snprintf(err, errlen, "heartbeat_interval_ms=%u must be >0 and below election_timeout_ms=%u",
-                 c->heartbeat_interval_ms, c->election_timeout_ms);
+        raft_errf(err, errlen, "heartbeat_interval_ms=%u must be >0 and below election_timeout_ms=%u",
+                  (uint64_t)c->heartbeat_interval_ms, (uint64_t)c->election_timeout_ms);
         return SK_ECONFIG;
     }
     if (c->election_timeout_ms > 3600 * 1000) {
-        snprintf(err, errlen, "election_timeout_ms=%u exceeds one hour", c->election_timeout_ms);
+        raft_errf(err, errlen, "election_timeout_ms=%u exceeds one hour", (uint64_t)c->election_timeout_ms);
         return SK_ECONFIG;
     }
     if (c->max_inflight_msgs == 0 || c->max_inflight_msgs > SK_RAFT_INFLIGHT_MSGS_MAX) {
-        snprintf(err, errlen, "max_inflight_msgs=%u not in 1..%d", c->max_inflight_msgs, SK_RAFT_INFLIGHT_MSGS_MAX);
+        raft_errf(err, errlen, "max_inflight_msgs=%u not in 1..%u", (uint64_t)c->max_inflight_msgs,
+                  (uint64_t)SK_RAFT_INFLIGHT_MSGS_MAX);
         return SK_ECONFIG;
     }
     if (c->max_entry_bytes == 0 || c->max_entry_bytes > SK_RAFT_ENTRY_BYTES_MAX) {
-        snprintf(err, errlen, "max_entry_bytes=%u not in 1..%d", c->max_entry_bytes, SK_RAFT_ENTRY_BYTES_MAX);
+        raft_errf(err, errlen, "max_entry_bytes=%u not in 1..%u", (uint64_t)c->max_entry_bytes,
+                  (uint64_t)SK_RAFT_ENTRY_BYTES_MAX);
         return SK_ECONFIG;
     }
     if (c->max_msg_bytes == 0 || c->max_msg_bytes > SK_INTERNAL_FRAME_BYTES_MAX / 2) {
         /* Half the frame cap leaves room for the per-entry framing overhead. */
-        snprintf(err, errlen, "max_msg_bytes=%u not in 1..%d", c->max_msg_bytes, SK_INTERNAL_FRAME_BYTES_MAX / 2);
+        raft_errf(err, errlen, "max_msg_bytes=%u not in 1..%u", (uint64_t)c->max_msg_bytes,
+                  (uint64_t)(SK_INTERNAL_FRAME_BYTES_MAX / 2));
         return SK_ECONFIG;
     }
     if (c->max_msg_entries == 0 || c->max_msg_entries > SK_RAFT_MSG_ENTRIES_MAX) {
-        snprintf(err, errlen, "max_msg_entries=%u not in 1..%d", c->max_msg_entries, SK_RAFT_MSG_ENTRIES_MAX);
+        raft_errf(err, errlen, "max_msg_entries=%u not in 1..%u", (uint64_t)c->max_msg_entries,
+                  (uint64_t)SK_RAFT_MSG_ENTRIES_MAX);
         return SK_ECONFIG;
     }
     if (c->max_uncommitted_entries == 0) {
-        snprintf(err, errlen, "max_uncommitted_entries must be > 0");
+        raft_errf(err, errlen, "max_uncommitted_entries must be > 0");
         return SK_ECONFIG;
     }
     return SK_OK;

@@ -1,11 +1,11 @@
 /* The step loop: event dispatch, term rules (thesis §3.3, §9.6), and the
  * update handed back to the driver. */
 #include <assert.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/sk_err.h"
+#include "raft/errfmt.h"
 #include "raft/prng.h"
 #include "raft/raft_int.h"
 
@@ -72,7 +72,7 @@ int raft_new(const struct raft_config *cfg, const struct raft_restore *restore, 
     if (restore) {
         rc = restore_state(r, restore);
         if (rc != SK_OK) {
-            snprintf(errbuf, errlen, "restored state is inconsistent: %s", sk_strerror(rc));
+            raft_errf(errbuf, errlen, "restored state is inconsistent: %s", sk_strerror(rc));
             goto fail;
         }
     }

@@ -169,10 +169,15 @@ static void net_send(struct sim *s, const struct raft_msg *m)
 
 static void process_update(struct sim *s, struct sim_node *n, const struct raft_update *up);
 
+static int64_t node_clock(const struct sim *s, const struct sim_node *n)
+{
+    return n->clock_offset_ms + s->now_ms * n->rate_ppm / 1000000;
+}
+
 static void node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
 {
     struct raft_update up;
-    ev->now_ms = s->now_ms;
+    ev->now_ms = node_clock(s, n);
     int rc = raft_step(n->raft, ev, &up);
     if (rc == SK_ECORRUPT)
         sim_fail(s, "node %llu: raft_step reported corrupt input", (unsigned long long)n->id);
@@ -181,9 +186,14 @@ static void node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
 
 static void schedule_timer(struct sim *s, struct sim_node *n, int64_t deadline_ms)
 {
-    if (deadline_ms == INT64_MAX || deadline_ms == n->timer_at_ms)
+    if (deadline_ms == INT64_MAX || deadline_ms == n->timer_deadline_ms)
         return;
-    n->timer_at_ms = deadline_ms < s->now_ms ? s->now_ms : deadline_ms;
+    /* The first simulated instant at which the node's clock reads the deadline. */
+    int64_t at = ((deadline_ms - n->clock_offset_ms) * 1000000 + n->rate_ppm - 1) / n->rate_ppm;
+    while (n->clock_offset_ms + at * n->rate_ppm / 1000000 < deadline_ms)
+        at++;
+    n->timer_deadline_ms = deadline_ms;
+    n->timer_at_ms = at < s->now_ms ? s->now_ms : at;
     ev_new(s, n->timer_at_ms, EV_TICK, (unsigned)(n - s->nodes));
 }
 
@@ -406,7 +416,7 @@ static void node_start(struct sim *s, struct sim_node *n)
     rs.snapshot.data = (const uint8_t *)&hash;
     rs.snapshot.len = sizeof(hash);
     char err[256];
-    int rc = raft_new(&cfg, &rs, s->now_ms, &n->raft, err, sizeof(err));
+    int rc = raft_new(&cfg, &rs, node_clock(s, n), &n->raft, err, sizeof(err));
     if (rc != SK_OK) {
         sim_fail(s, "node %llu failed to restart: %s", (unsigned long long)n->id, err);
         return;
@@ -415,6 +425,7 @@ static void node_start(struct sim *s, struct sim_node *n)
     n->ops_synced_base = 0;
     n->sync_at_ms = 0;
     n->timer_at_ms = -1;
+    n->timer_deadline_ms = -1;
     n->sm_index = n->disk.snap.index;
     n->sm_hash = hash;
     n->last_commit = raft_commit(n->raft);
@@ -528,12 +539,22 @@ static void heal(struct sim *s)
     /* A healed network has ordinary latency again. */
     if (s->p.delay_max_ms > s->p.delay_min_ms + 20)
         s->p.delay_max_ms = s->p.delay_min_ms + 20;
-    for (unsigned i = 0; i < s->n_nodes; i++)
-        if (!s->nodes[i].up)
-            node_start(s, &s->nodes[i]);
+    /* Liveness needs only a majority: leave up to a minority of the voters
+     * down (crashing some if needed), bring everyone else up. */
+    unsigned keep_down = (unsigned)sim_rand_below(s, (s->p.n_voters - 1) / 2 + 1);
+    unsigned start = (unsigned)sim_rand_below(s, s->p.n_voters);
+    for (unsigned k = 0; k < s->n_nodes; k++) {
+        unsigned i = k < s->p.n_voters ? (start + k) % s->p.n_voters : k;
+        struct sim_node *n = &s->nodes[i];
+        bool want_down = n->voter && k < keep_down;
+        if (want_down && n->up)
+            node_crash(s, n);
+        else if (!want_down && !n->up)
+            node_start(s, n);
+    }
     s->healed = true;
     s->healed_at_ms = s->now_ms;
-    sim_trace(s, "heal all");
+    sim_trace(s, "heal: network whole, %u voter(s) left down", keep_down);
 }
 
 static void propose(struct sim *s)
@@ -551,7 +572,7 @@ static void propose(struct sim *s)
         ev.u.propose.data = (const uint8_t *)&id;
         ev.u.propose.len = sizeof(id);
         struct raft_update up;
-        ev.now_ms = s->now_ms;
+        ev.now_ms = node_clock(s, n);
         int rc = raft_step(n->raft, &ev, &up);
         if (rc == SK_OK) {
             if (id >= s->pending_cap) {
@@ -583,6 +604,7 @@ static void handle(struct sim *s, struct sim_event *e)
         if (live && e->at_ms == n->timer_at_ms) {
             struct raft_event ev = {.type = RAFT_EVENT_TICK};
             n->timer_at_ms = -1;
+            n->timer_deadline_ms = -1;
             node_step(s, n, &ev);
         }
         break;
@@ -643,7 +665,7 @@ static void trace_roles(struct sim *s)
 static bool all_applied(struct sim *s, uint64_t index)
 {
     for (unsigned i = 0; i < s->n_nodes; i++)
-        if (!s->nodes[i].up || s->nodes[i].sm_index < index)
+        if (s->nodes[i].up && s->nodes[i].sm_index < index)
             return false;
     return true;
 }
@@ -661,7 +683,8 @@ static void params(struct sim *s, unsigned n_nodes)
     p->election_timeout_ms = timeouts[sim_rand_below(s, 4)];
     p->delay_max_ms = p->delay_min_ms + (int64_t)sim_rand_below(s, sim_chance(s, 0.2) ? 150 : 60);
     p->reboot_max_ms = 1 + (int64_t)sim_rand_below(s, 100);
-    p->p_crash_unsynced = (double)sim_rand_below(s, 30) / 1000.0;
+    p->p_crash_unsynced = (double)sim_rand_below(s, 100) / 1000.0;
+    p->drift_ppm_max = (int64_t)sim_rand_below(s, 20001);
     p->sync_max_ms = 1 + (int64_t)sim_rand_below(s, 30);
     p->chaos_ms = 2000 + (int64_t)sim_rand_below(s, 10000);
     p->liveness_ms = 15000;
@@ -689,6 +712,8 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
         n->id = i + 1;
         n->voter = i < s->p.n_voters;
         n->snapshot_every = 8 + sim_rand_below(s, 64);
+        n->clock_offset_ms = (int64_t)sim_rand_below(s, 1000000);
+        n->rate_ppm = 1000000 - s->p.drift_ppm_max + (int64_t)sim_rand_below(s, (uint64_t)s->p.drift_ppm_max * 2 + 1);
     }
     sim_trace(s, "seed=%llu voters=%u observers=%u loss=%.2f dup=%.2f delay=%lld..%lld sync<=%lld chaos=%lld",
               (unsigned long long)seed, s->p.n_voters, s->p.n_observers, s->p.loss, s->p.dup,
@@ -750,6 +775,7 @@ void sim_run(uint64_t seed, unsigned n_nodes, FILE *trace, struct sim_result *re
     res->trace_hash = s->trace_hash;
     res->events = s->events;
     res->sim_ms = s->now_ms;
+    res->recovery_ms = s->done ? s->now_ms - s->healed_at_ms : -1;
     res->committed = s->committed_max;
     res->acked = s->n_acked;
     sim_teardown(s);

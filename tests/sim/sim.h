@@ -86,7 +86,12 @@ struct sim_node {
     uint64_t batch_seq;
     size_t ops_synced_base; /* ops already removed from the disk journal */
     int64_t sync_at_ms;     /* time of the last scheduled sync */
-    int64_t timer_at_ms;
+    int64_t timer_at_ms;       /* simulated time of the pending tick */
+    int64_t timer_deadline_ms; /* the same instant on the node's clock */
+    /* The node's clock: offset + sim_time * rate_ppm / 1e6 (offset and
+     * drift, so no two nodes agree on the time). */
+    int64_t clock_offset_ms;
+    int64_t rate_ppm;
     /* State machine: a hash chain over applied entries. */
     uint64_t sm_index;
     uint64_t sm_hash;
@@ -114,6 +119,7 @@ struct sim_params {
     double p_transfer;
     uint32_t election_timeout_ms;
     int64_t reboot_max_ms; /* a crashed node may come back this soon */
+    int64_t drift_ppm_max; /* clock rate error bound per node */
     double p_crash_unsynced; /* per write: crash before its sync completes */
 };
 
@@ -187,6 +193,7 @@ struct sim_result {
     int64_t sim_ms;
     uint64_t committed;
     uint64_t acked;
+    int64_t recovery_ms; /* from healing to every live node applying the target */
 };
 
 /* Runs one seed to completion. `trace` may be NULL. */

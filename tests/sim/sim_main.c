@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         }
     }
     uint64_t passed = 0, failed = 0, events = 0;
-    int64_t sim_ms = 0;
+    int64_t sim_ms = 0, recovery_max_ms = 0;
     double t0 = now_s();
     for (uint64_t k = 0; k < seeds; k++) {
         uint64_t seed = first + k;
@@ -63,6 +63,8 @@ int main(int argc, char **argv)
         struct sim_result res;
         sim_run(seed, n, trace ? stdout : NULL, &res);
         events += res.events;
+        if (res.recovery_ms > recovery_max_ms)
+            recovery_max_ms = res.recovery_ms;
         sim_ms += res.sim_ms;
         if (res.ok && verify) {
             struct sim_result again;
@@ -88,9 +90,11 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     double wall = now_s() - t0;
-    fprintf(stderr, "raft-sim: %llu seeds in %.2f s (%.0f seeds/s), %.0f simulated s (%.0f simulated s per wall s), %llu events\n",
+    fprintf(stderr,
+            "raft-sim: %llu seeds in %.2f s (%.0f seeds/s), %.0f simulated s (%.0f simulated s per wall s), "
+            "%llu events, slowest recovery after healing %lld ms\n",
             (unsigned long long)seeds, wall, (double)seeds / wall, (double)sim_ms / 1000.0,
-            (double)sim_ms / 1000.0 / wall, (unsigned long long)events);
+            (double)sim_ms / 1000.0 / wall, (unsigned long long)events, (long long)recovery_max_ms);
     printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
     return failed ? 1 : 0;
 }

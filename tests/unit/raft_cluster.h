@@ -48,6 +48,10 @@ struct tc_qmsg {
 };
 
 struct tc {
+    /* When nonzero, half the raft_steps run with allocations failing after
+     * 0-3 more succeed (chosen by this xorshift state): the core must survive
+     * SK_ENOMEM without breaking safety. */
+    uint64_t inject;
     unsigned n;
     struct tc_node nodes[TC_NODES_MAX];
     struct raft_config base;
@@ -98,6 +102,17 @@ static inline void tc_enqueue(struct tc *t, const struct raft_msg *m)
 }
 
 static inline void tc_step(struct tc *t, unsigned id, struct raft_event *ev);
+
+static inline void tc_inject_begin(struct tc *t)
+{
+    if (!t->inject)
+        return;
+    t->inject ^= t->inject << 13;
+    t->inject ^= t->inject >> 7;
+    t->inject ^= t->inject << 17;
+    if (t->inject & 8)
+        sk_alloc_fail_after((long)(t->inject & 3));
+}
 
 static inline void tc_log_truncate(struct tc_node *n, size_t keep)
 {
@@ -184,8 +199,11 @@ static inline void tc_step(struct tc *t, unsigned id, struct raft_event *ev)
     ck_assert(n->up);
     struct raft_update up;
     ev->now_ms = t->now_ms + n->skew_ms;
+    tc_inject_begin(t);
     int rc = raft_step(n->r, ev, &up);
-    ck_assert(rc == SK_OK || ev->type == RAFT_EVENT_PROPOSE || ev->type == RAFT_EVENT_TRANSFER);
+    sk_alloc_fail_after(-1);
+    ck_assert(rc == SK_OK || ev->type == RAFT_EVENT_PROPOSE || ev->type == RAFT_EVENT_TRANSFER ||
+              (t->inject && rc == SK_ENOMEM));
     tc_process(t, id, &up);
 }
 
@@ -333,7 +351,9 @@ static inline uint64_t tc_propose(struct tc *t, unsigned id, const char *text)
     ev.u.propose.len = (uint32_t)strlen(text);
     ev.now_ms = t->now_ms + t->nodes[id - 1].skew_ms;
     struct raft_update up;
+    tc_inject_begin(t);
     int rc = raft_step(t->nodes[id - 1].r, &ev, &up);
+    sk_alloc_fail_after(-1);
     tc_trace(t, "%u proposes %s: %s index=%llu", id, text, sk_strerror(rc), (unsigned long long)up.proposed_index);
     tc_process(t, id, &up);
     return rc == SK_OK ? up.proposed_index : 0;

@@ -238,6 +238,45 @@ START_TEST(figure8)
 }
 END_TEST
 
+/* Half the steps of a busy cluster run with allocations failing: messages
+ * and entries get lost, but once allocation works again the cluster must
+ * elect a leader and converge on one history. */
+START_TEST(survives_allocation_failures)
+{
+    int enomem = 0;
+    for (long k = 1; k <= 12; k++) {
+        tc_init(&T, 3, 0, true, true);
+        T.inject = (uint64_t)k * 0x9E3779B97F4A7C15ull;
+        char text[16];
+        for (int round = 0; round < 8; round++) {
+            tc_run(&T, 400);
+            unsigned l = tc_leader(&T);
+            snprintf(text, sizeof(text), "k%ld-%d", k, round);
+            if (l && tc_propose(&T, l, text) == 0)
+                enomem++;
+            tc_deliver_all(&T);
+        }
+        T.inject = 0;
+        tc_run(&T, 5000);
+        unsigned l = tc_leader(&T);
+        ck_assert_uint_ne(l, 0);
+        ck_assert_uint_ne(tc_propose(&T, l, "final"), 0);
+        tc_deliver_all(&T);
+        tc_run(&T, 300);
+        uint64_t applied = T.nodes[l - 1].applied_index;
+        for (unsigned i = 0; i < 3; i++) {
+            ck_assert_uint_eq(T.nodes[i].applied_index, applied);
+            for (uint64_t x = 1; x <= applied; x++) {
+                ck_assert_str_eq(T.nodes[i].applied[x], T.nodes[l - 1].applied[x]);
+                ck_assert_uint_eq(T.nodes[i].applied_term[x], T.nodes[l - 1].applied_term[x]);
+            }
+        }
+        tc_free(&T);
+    }
+    ck_assert_int_gt(enomem, 0); /* the failures really happened */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("raft_scenarios");
@@ -248,6 +287,7 @@ static Suite *suite(void)
     tcase_add_test(tc, leadership_transfer);
     tcase_add_test(tc, snapshot_install);
     tcase_add_test(tc, figure8);
+    tcase_add_test(tc, survives_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,7 +21,7 @@
 
 static void reply_status(struct node *n, struct evbuffer *out)
 {
-    struct raft *r = n->raft;
+    const struct raft *r = raft_host_raft(n->host);
     evbuffer_add_printf(out, "id=%llu role=%s term=%llu leader=%llu commit=%llu applied=%llu last=%llu snapshot=%llu\n",
                         (unsigned long long)n->id, raft_role_name(raft_role(r)), (unsigned long long)raft_term(r),
                         (unsigned long long)raft_leader(r), (unsigned long long)raft_commit(r),
@@ -31,24 +31,18 @@ static void reply_status(struct node *n, struct evbuffer *out)
 
 static void reply_propose(struct node *n, const char *text, struct evbuffer *out)
 {
-    struct raft_event ev = {.type = RAFT_EVENT_PROPOSE};
-    ev.u.propose.data = (const uint8_t *)text;
-    ev.u.propose.len = (uint32_t)strlen(text);
-    struct raft_update up;
-    int rc;
-    node_step(n, &ev, &rc, &up);
+    uint64_t index = 0;
+    int rc = raft_host_propose(n->host, text, (uint32_t)strlen(text), &index);
     if (rc == SK_OK)
-        evbuffer_add_printf(out, "OK index=%llu\n", (unsigned long long)up.proposed_index);
+        evbuffer_add_printf(out, "OK index=%llu\n", (unsigned long long)index);
     else
-        evbuffer_add_printf(out, "ERR %s leader=%llu\n", sk_strerror(rc), (unsigned long long)raft_leader(n->raft));
+        evbuffer_add_printf(out, "ERR %s leader=%llu\n", sk_strerror(rc),
+                            (unsigned long long)raft_leader(raft_host_raft(n->host)));
 }
 
 static void reply_transfer(struct node *n, const char *arg, struct evbuffer *out)
 {
-    struct raft_event ev = {.type = RAFT_EVENT_TRANSFER};
-    ev.u.transfer_to = strtoull(arg, NULL, 10);
-    int rc;
-    node_step(n, &ev, &rc, NULL);
+    int rc = raft_host_transfer(n->host, strtoull(arg, NULL, 10));
     if (rc == SK_OK)
         evbuffer_add_printf(out, "OK\n");
     else
@@ -119,8 +113,8 @@ int client_listen(struct node *n, uint16_t port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct evconnlistener *l = evconnlistener_new_bind(n->base, client_accept_cb, n,
-                                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-                                                       (struct sockaddr *)&sa, sizeof(sa));
-    return l ? SK_OK : SK_EIO;
+    n->client_listener = evconnlistener_new_bind(n->base, client_accept_cb, n,
+                                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+                                                 (struct sockaddr *)&sa, sizeof(sa));
+    return n->client_listener ? SK_OK : SK_EIO;
 }

@@ -16,7 +16,7 @@
 
 struct args {
     uint64_t id;
-    char *peers;
+    char *peers; /* owned */
     unsigned client_port;
     const char *dir;
     unsigned election_ms;
@@ -69,23 +69,30 @@ static void parse_args(int argc, char **argv, struct args *a)
         usage();
 }
 
-/* Parses the peer list into the config and the transport. */
-static int setup_peers(struct node *n, char *peers, struct raft_config *c, char *host_out, unsigned *port_out)
+struct peer_addr {
+    uint64_t id;
+    char host[64];
+    unsigned port;
+};
+
+/* Parses "id@host:port,..." (which must include this node). */
+static int parse_peers(const char *list, struct peer_addr *out, unsigned *n_out)
 {
-    for (char *save = NULL, *tok = strtok_r(peers, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char host[64];
+    char *copy = sk_strdup(list);
+    unsigned n = 0;
+    int rc = copy ? SK_OK : SK_ENOMEM;
+    for (char *save = NULL, *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && rc == SK_OK;
+         tok = strtok_r(NULL, ",", &save)) {
         unsigned long long id;
-        unsigned port;
-        if (sscanf(tok, "%llu@%63[^:]:%u", &id, host, &port) != 3 || port > 65535 ||
-            c->n_voters == SK_RAFT_MEMBERS_MAX)
-            return SK_EINVAL;
-        c->voters[c->n_voters++] = id;
-        if (id == n->id) {
-            snprintf(host_out, 64, "%s", host);
-            *port_out = port;
-        }
+        if (n == SK_RAFT_MEMBERS_MAX || sscanf(tok, "%llu@%63[^:]:%u", &id, out[n].host, &out[n].port) != 3 ||
+            out[n].port == 0 || out[n].port > 65535 || id == 0)
+            rc = SK_EINVAL;
+        else
+            out[n++].id = id;
     }
-    return *port_out ? SK_OK : SK_EINVAL;
+    sk_free(copy);
+    *n_out = n;
+    return rc;
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -95,60 +102,50 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-static int start(struct node *n, struct args *a)
+static int start(struct node *n, const struct args *a)
 {
-    struct raft_config c;
-    raft_config_default(&c);
-    c.id = a->id;
-    c.election_timeout_ms = a->election_ms;
-    c.heartbeat_interval_ms = a->heartbeat_ms;
-    c.seed = a->id * 0x9E3779B97F4A7C15ull ^ (uint64_t)sk_mono_us();
-    char host[64] = "";
-    unsigned port = 0;
-    char *peers = sk_strdup(a->peers);
-    int rc = setup_peers(n, peers, &c, host, &port);
+    struct peer_addr peers[SK_RAFT_MEMBERS_MAX];
+    unsigned n_peers = 0;
+    struct raft_host_config hc;
+    memset(&hc, 0, sizeof(hc));
+    raft_config_default(&hc.raft);
+    hc.raft.id = a->id;
+    hc.raft.election_timeout_ms = a->election_ms;
+    hc.raft.heartbeat_interval_ms = a->heartbeat_ms;
+    hc.raft.seed = a->id * 0x9E3779B97F4A7C15ull ^ (uint64_t)sk_mono_us();
+    hc.dir = a->dir;
+    hc.snapshot_every = a->snapshot_every;
+    const struct peer_addr *self = NULL;
+    if (parse_peers(a->peers, peers, &n_peers) != SK_OK) {
+        fprintf(stderr, "raft-node: bad --peers (want id@host:port,...)\n");
+        return SK_EINVAL;
+    }
+    for (unsigned i = 0; i < n_peers; i++) {
+        hc.raft.voters[hc.raft.n_voters++] = peers[i].id;
+        if (peers[i].id == a->id)
+            self = &peers[i];
+    }
+    if (!self) {
+        fprintf(stderr, "raft-node: --peers must include --id %llu\n", (unsigned long long)a->id);
+        return SK_EINVAL;
+    }
+    int rc = raft_transport_new(n->base, a->id, self->host, (uint16_t)self->port, &n->tr);
     if (rc != SK_OK) {
-        fprintf(stderr, "raft-node: bad --peers (want id@host:port,... including --id)\n");
-        goto done;
+        fprintf(stderr, "raft-node: cannot listen on %s:%u\n", self->host, self->port);
+        return rc;
     }
-    struct raft_restore rs;
-    uint64_t cut = 0;
-    if ((rc = raft_storage_open(a->dir, &n->st, &rs, &cut)) != SK_OK) {
-        fprintf(stderr, "raft-node: storage %s: %s\n", a->dir, sk_strerror(rc));
-        goto done;
-    }
+    for (unsigned i = 0; i < n_peers; i++)
+        if (peers[i].id != a->id)
+            raft_transport_add_peer(n->tr, peers[i].id, peers[i].host, (uint16_t)peers[i].port);
+    struct raft_host_cb cb;
+    sm_host_callbacks(&n->sm, &cb);
     char err[256];
-    rc = raft_new(&c, &rs, sk_mono_ms(), &n->raft, err, sizeof(err));
-    if (rc == SK_OK && rs.snapshot.index > 0)
-        rc = sm_restore(&n->sm, rs.snapshot.index, rs.snapshot.data, rs.snapshot.len);
-    raft_storage_restore_done(n->st);
-    if (rc != SK_OK) {
-        fprintf(stderr, "raft-node: %s\n", rc == SK_ECONFIG ? err : sk_strerror(rc));
-        goto done;
+    if ((rc = raft_host_new(n->base, n->tr, &hc, &cb, &n->host, err, sizeof(err))) != SK_OK) {
+        fprintf(stderr, "raft-node: %s\n", err);
+        return rc;
     }
-    SK_INFO("raft_node_start", "id=%llu term=%llu last=%llu snapshot=%llu torn_bytes=%llu", (unsigned long long)n->id,
-            (unsigned long long)raft_term(n->raft), (unsigned long long)raft_last_index(n->raft),
-            (unsigned long long)raft_snapshot_index(n->raft), (unsigned long long)cut);
-    if ((rc = raft_transport_new(n->base, n->id, host, (uint16_t)port, &n->tr)) != SK_OK) {
-        fprintf(stderr, "raft-node: cannot listen on %s:%u\n", host, port);
-        goto done;
-    }
-    strcpy(peers, a->peers);
-    for (char *save = NULL, *tok = strtok_r(peers, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        unsigned long long id;
-        unsigned p;
-        char h[64];
-        if (sscanf(tok, "%llu@%63[^:]:%u", &id, h, &p) == 3 && id != n->id)
-            raft_transport_add_peer(n->tr, id, h, (uint16_t)p);
-    }
-    raft_transport_handle(n->tr, SKIFF__RAFT__ENVELOPE__BODY_RAFT, node_recv_cb, n);
-    if ((rc = client_listen(n, (uint16_t)a->client_port)) != SK_OK) {
+    if ((rc = client_listen(n, (uint16_t)a->client_port)) != SK_OK)
         fprintf(stderr, "raft-node: cannot listen on client port %u\n", a->client_port);
-        goto done;
-    }
-    rc = node_start_timer(n);
-done:
-    sk_free(peers);
     return rc;
 }
 
@@ -161,10 +158,8 @@ int main(int argc, char **argv)
     struct node n;
     memset(&n, 0, sizeof(n));
     n.id = a.id;
-    n.snapshot_every = a.snapshot_every;
     n.base = event_base_new();
-    n.scratch = sk_calloc(SK_RAFT_MSG_ENTRIES_MAX, sizeof(*n.scratch));
-    if (!n.base || !n.scratch || start(&n, &a) != SK_OK)
+    if (!n.base || start(&n, &a) != SK_OK)
         return 1;
     struct event *term = evsignal_new(n.base, SIGTERM, signal_cb, n.base);
     struct event *intr = evsignal_new(n.base, SIGINT, signal_cb, n.base);
@@ -174,13 +169,11 @@ int main(int argc, char **argv)
     SK_INFO("raft_node_stop", "id=%llu", (unsigned long long)n.id);
     event_free(term);
     event_free(intr);
-    if (n.timer)
-        event_free(n.timer);
+    if (n.client_listener)
+        evconnlistener_free(n.client_listener);
+    raft_host_free(n.host);
     raft_transport_free(n.tr);
-    raft_free(n.raft);
-    raft_storage_close(n.st);
     sm_free(&n.sm);
-    sk_free(n.scratch);
     sk_free(a.peers);
     event_base_free(n.base);
     return 0;

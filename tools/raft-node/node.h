@@ -1,15 +1,14 @@
-/* raft-node: one Raft member as a real process, driving the core with the
- * storage and transport drivers, plus a tiny replicated state machine (the
- * list of applied entries) that clients reach over a line protocol. */
+/* raft-node: one Raft member as a real process (raft/host.h over the real
+ * storage and transport) with a tiny replicated state machine, the list of
+ * applied entries, that clients reach over a line protocol. */
 #ifndef TOOLS_RAFT_NODE_NODE_H
 #define TOOLS_RAFT_NODE_NODE_H
 
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <stdint.h>
 
-#include "raft/raft.h"
-#include "raft/storage.h"
-#include "raft/transport.h"
+#include "raft/host.h"
 
 #define NODE_TEXT_MAX 1024 /* one proposed entry's payload */
 
@@ -30,20 +29,11 @@ struct sm {
 struct node {
     uint64_t id;
     struct event_base *base;
-    struct raft *raft;
-    struct raft_storage *st;
     struct raft_transport *tr;
-    struct event *timer;
-    int64_t timer_at_ms;
+    struct raft_host *host;
+    struct evconnlistener *client_listener;
     struct sm sm;
-    uint64_t snapshot_every;
-    struct raft_entry *scratch; /* decode space, SK_RAFT_MSG_ENTRIES_MAX entries */
 };
-
-/* node.c */
-void node_step(struct node *n, struct raft_event *ev, int *rc_out, struct raft_update *copy_out);
-void node_recv_cb(void *arg, const Skiff__Raft__Envelope *env);
-int node_start_timer(struct node *n);
 
 /* sm.c */
 int sm_apply(struct sm *sm, const struct raft_entry *e);
@@ -52,6 +42,8 @@ int sm_encode(const struct sm *sm, uint8_t **out, size_t *len);
 /* Replaces the state machine with a snapshot image (untrusted bytes). */
 int sm_restore(struct sm *sm, uint64_t index, const uint8_t *p, size_t len);
 void sm_free(struct sm *sm);
+/* The raft_host callbacks for a struct sm. */
+void sm_host_callbacks(struct sm *sm, struct raft_host_cb *cb);
 
 /* client.c */
 int client_listen(struct node *n, uint16_t port);

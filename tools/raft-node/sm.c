@@ -1,9 +1,11 @@
 /* raft-node's state machine and its snapshot image:
  *   count u32, then per entry: index u64, term u64, len u32, text. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/sk_err.h"
 #include "tools/raft-node/node.h"
 
@@ -93,4 +95,26 @@ int sm_restore(struct sm *sm, uint64_t index, const uint8_t *p, size_t len)
     *sm = next;
     sm->applied_index = index;
     return SK_OK;
+}
+
+static void apply_cb(void *arg, const struct raft_entry *e)
+{
+    if (sm_apply(arg, e) != SK_OK) {
+        /* Out of memory while applying: skipping would diverge from the
+         * other members, so stop instead. */
+        SK_ERROR("raft_node_apply_failed", "index=%llu", (unsigned long long)e->index);
+        exit(1);
+    }
+}
+
+static int restore_cb(void *arg, const struct raft_snapshot *s) { return sm_restore(arg, s->index, s->data, s->len); }
+
+static int snapshot_cb(void *arg, uint8_t **image, size_t *len) { return sm_encode(arg, image, len); }
+
+void sm_host_callbacks(struct sm *sm, struct raft_host_cb *cb)
+{
+    cb->arg = sm;
+    cb->apply_cb = apply_cb;
+    cb->restore_cb = restore_cb;
+    cb->snapshot_cb = snapshot_cb;
 }
