@@ -114,13 +114,14 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
                                  struct kafka_produce_partition_resp *out)
 {
     const char *name = topic.ptr ? (const char *)topic.ptr : "";
-    struct partition *p = topics_partition(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index);
+    int16_t err;
+    struct partition *p = topics_leader(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index, &err);
     if (!p)
-        return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        return err;
     out->log_start_offset = plog_start_offset(p->log);
     if (req->acks == -1 && p->topic->cfg.min_insync_replicas > SINGLE_NODE_ISR_SIZE)
         return KAFKA_NOT_ENOUGH_REPLICAS;
-    int16_t err = validate_records(p->topic, st->r->hdr.api_version, in->records);
+    err = validate_records(p->topic, st->r->hdr.api_version, in->records);
     if (err)
         return err;
     int64_t first, last;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "cluster.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -108,6 +109,10 @@ static int start(struct broker *b)
         return SK_ENOMEM;
     if ((rc = topics_open(b, &b->topics)))
         return rc;
+    /* Topics come from the metadata log: the quorum restores the image and
+     * the registry follows it. */
+    if ((rc = cluster_start(b, &b->cluster)))
+        return rc;
     if ((rc = kserver_start(b, &b->kafka)))
         return rc;
     b->sigterm_ev = evsignal_new(b->base, SIGTERM, stop_cb, b);
@@ -120,8 +125,9 @@ static int start(struct broker *b)
     int64_t ms = b->cfg.log_retention_check_interval_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     event_add(b->maintain_ev, &tv);
-    b->ready = true;
-    SK_INFO("node_ready", "node_id=%d topics=%zu", b->cfg.node_id, topics_count(b->topics));
+    /* Ready (readyz) once registered, unfenced and caught up: the cluster
+     * module sets b->ready. */
+    SK_INFO("node_started", "node_id=%d", b->cfg.node_id);
     return 0;
 }
 
@@ -129,8 +135,12 @@ static int start(struct broker *b)
  * durable, then write the clean-shutdown marker (topics_close). */
 static void shutdown_node(struct broker *b, bool clean)
 {
+    if (clean && b->cluster)
+        cluster_controlled_shutdown(b->cluster);
     b->stopping = true;
     kserver_stop(b->kafka);
+    cluster_stop(b->cluster);
+    b->cluster = NULL;
     topics_close(b->topics, clean);
     flusher_destroy(b->flusher);
     http_stop(b->http);

@@ -2,9 +2,10 @@
  * high watermark, and the waiters parked on a high-watermark advance (produce
  * with acks waiting for durability, fetch long polls).
  *
- * Until the controller's metadata log exists, a single node keeps topic
- * definitions in <log.dirs>/.skiff-topics/<name> (partition count and config
- * overrides), written atomically. */
+ * Topic definitions come from the metadata image (metadata.h): topics_sync
+ * makes the registry follow it, opening a log for every partition this node
+ * holds a replica of.  A topic's partitions array covers every partition;
+ * entries for partitions this node holds no replica of are NULL. */
 #ifndef SK_TOPICS_H
 #define SK_TOPICS_H
 
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "metadata.h"
 
 struct plog;
 struct broker;
@@ -35,6 +37,8 @@ struct partition {
     int32_t leader_epoch;
     struct hw_waiter *waiters;
     bool sync_requested;
+    struct md_partition st; /* replicas, ISR, leader, epochs from the image */
+    void *replica;          /* replication state (replica manager), or NULL */
 };
 
 struct topic {
@@ -61,6 +65,11 @@ void topics_close(struct topic_registry *t, bool clean);
 
 struct topic *topics_find(struct topic_registry *t, const char *name, size_t len);
 struct partition *topics_partition(struct topic_registry *t, const char *name, size_t len, int32_t index);
+/* The partition if this node leads it; otherwise NULL with *err set to
+ * UNKNOWN_TOPIC_OR_PARTITION (no such partition) or NOT_LEADER_OR_FOLLOWER
+ * (it exists, led elsewhere or leaderless), so clients refresh metadata. */
+struct partition *topics_leader(struct topic_registry *t, const char *name, size_t len, int32_t index,
+                                int16_t *err);
 /* Iteration in no particular order: pass NULL to start. */
 struct topic *topics_next(struct topic_registry *t, struct topic *prev);
 size_t topics_count(const struct topic_registry *t);
@@ -68,19 +77,13 @@ size_t topics_count(const struct topic_registry *t);
 /* Kafka's topic-name rule: [a-zA-Z0-9._-]{1,249}, not "." or "..". */
 bool topics_valid_name(const char *name, size_t len);
 
-/* Creates a topic with n partitions and the given overrides (validated
- * first; err gets a message).  Returns 0, SK_EEXIST, SK_EINVAL (bad name or
- * count), SK_ECONFIG (bad config) or an I/O error. */
-int topics_create(struct topic_registry *t, const char *name, size_t len, int32_t n_partitions,
-                  const char *const *keys, const char *const *values, int32_t n_configs, bool validate_only,
-                  char *err, size_t errlen);
-int topics_delete(struct topic_registry *t, const char *name, size_t len);
-/* Grows a topic to `total` partitions. */
-int topics_add_partitions(struct topic_registry *t, struct topic *tp, int32_t total, bool validate_only);
-/* Replaces the topic's overrides (AlterConfigs semantics: keys not given
- * revert to their defaults). */
-int topics_alter_configs(struct topic_registry *t, struct topic *tp, const char *const *keys,
-                         const char *const *values, int32_t n, bool validate_only, char *err, size_t errlen);
+/* Makes the registry follow the image: creates and removes topics, opens
+ * the logs of new local replicas, applies config overrides, and reports
+ * every leader, epoch or ISR change of a local partition to the role
+ * callback (`old` is the previous state; NULL when the partition goes). */
+typedef void (*topics_role_cb)(void *arg, struct partition *p, const struct md_partition *old);
+void topics_sync(struct topic_registry *t, const struct md_image *img);
+void topics_set_role_cb(struct topic_registry *t, topics_role_cb cb, void *arg);
 
 /* Appends to a partition and starts durability work.  Returns the offsets
  * assigned.  The high watermark advances when the data is durable (flush
