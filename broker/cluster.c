@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sk_err.h"
+#include "replica.h"
 #include "topics.h"
 
 /* Ticks often enough for 100 ms heartbeats and quick retries; the work per
@@ -25,6 +26,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     ctrl_tick(c->ctrl);
     rpc_tick(c);
     lifecycle_tick(c);
+    replica_tick(c->replicas);
 }
 
 void cluster_image_changed(struct cluster *c)
@@ -46,7 +48,13 @@ int cluster_start(struct broker *b, struct cluster **out)
     char err[512] = "";
     int rc = ctrl_new(c, &c->ctrl);
     if (rc == SK_OK)
+        rc = quorum_open(c, err, sizeof(err));
+    if (rc == SK_OK)
+        rc = replica_mgr_new(b, c->tr, &c->replicas);
+    if (rc == SK_OK) {
+        topics_set_role_cb(b->topics, replica_role_cb, c->replicas);
         rc = quorum_start(c, err, sizeof(err));
+    }
     if (rc == SK_OK)
         rc = rpc_start(c);
     if (rc == SK_OK && !(c->tick_ev = event_new(b->base, -1, EV_PERSIST, tick_cb, c)))
@@ -65,11 +73,30 @@ int cluster_start(struct broker *b, struct cluster **out)
     return SK_OK;
 }
 
+/* True if this broker leads a partition that another live ISR member could
+ * take over: only then is there anything for a controlled shutdown to do. */
+static bool has_handover(const struct cluster *c)
+{
+    const struct md_image *img = &c->img;
+    for (int32_t k = 0; k < img->n_topics; k++) {
+        const struct md_topic *t = img->topics[k];
+        for (int32_t i = 0; i < t->n_partitions; i++) {
+            const struct md_partition *p = &t->parts[i];
+            if (p->leader != c->self)
+                continue;
+            for (int32_t r = 0; r < p->n_isr; r++)
+                if (p->isr[r] != c->self && md_broker_live(img, p->isr[r]))
+                    return true;
+        }
+    }
+    return false;
+}
+
 /* Runs the loop until the controller has moved this broker's leaderships
  * away (or the timeout passes, or the controller is unreachable). */
 void cluster_controlled_shutdown(struct cluster *c)
 {
-    if (!c || c->broker_epoch == 0 || c->b->cfg.controlled_shutdown_timeout_ms == 0)
+    if (!c || c->broker_epoch == 0 || c->b->cfg.controlled_shutdown_timeout_ms == 0 || !has_handover(c))
         return;
     int32_t timeout_ms = c->b->cfg.controlled_shutdown_timeout_ms;
     c->shutdown_requested = true;
@@ -93,6 +120,10 @@ void cluster_stop(struct cluster *c)
     rpc_stop(c);
     ctrl_free(c->ctrl);
     c->ctrl = NULL;
+    if (c->b->topics)
+        topics_set_role_cb(c->b->topics, NULL, NULL);
+    replica_mgr_free(c->replicas);
+    c->replicas = NULL;
     quorum_stop(c);
     md_image_clear(&c->img);
     sk_free(c);

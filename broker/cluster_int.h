@@ -12,6 +12,7 @@ struct raft_host;
 struct raft_transport;
 struct event;
 struct rpc_call;
+struct replica_mgr;
 
 struct cluster_voter {
     int32_t id;
@@ -25,6 +26,7 @@ struct cluster {
     struct raft_transport *tr;  /* owned */
     struct raft_host *host;     /* owned */
     struct controller *ctrl;    /* owned */
+    struct replica_mgr *replicas; /* owned */
     struct md_image img;        /* owned */
     struct cluster_voter voters[SK_RAFT_MEMBERS_MAX];
     int32_t n_voters;
@@ -45,6 +47,9 @@ struct cluster {
 };
 
 /* quorum.c */
+/* Parses the voters and opens the internal transport. */
+int quorum_open(struct cluster *c, char *err, size_t errlen);
+/* Restores the image from the metadata log and starts the Raft member. */
 int quorum_start(struct cluster *c, char *err, size_t errlen);
 void quorum_stop(struct cluster *c);
 /* Proposes an encoded metadata batch; *index and *term say where it commits if it does. */

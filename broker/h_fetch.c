@@ -68,14 +68,16 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
                                                                      : KAFKA_FENCED_LEADER_EPOCH;
         return 0;
     }
-    if (in->fetch_offset < out->log_start_offset || in->fetch_offset > p->high_watermark) {
+    /* Between the high watermark and the log end there is nothing to read
+     * yet (a new leader's high watermark may trail what consumers saw). */
+    if (in->fetch_offset < out->log_start_offset || in->fetch_offset > plog_end_offset(p->log)) {
         out->error_code = KAFKA_OFFSET_OUT_OF_RANGE;
         return 0;
     }
     size_t max = in->partition_max_bytes > 0 ? (size_t)in->partition_max_bytes : 0;
     if (max > budget)
         max = budget;
-    if (max == 0 || in->fetch_offset == p->high_watermark)
+    if (max == 0 || in->fetch_offset >= p->high_watermark)
         return 0;
     size_t before = st->data.len;
     int rc = plog_read(p->log, in->fetch_offset, p->high_watermark, max, &st->data);

@@ -158,7 +158,7 @@ static void fill_raft_config(struct cluster *c, struct raft_host_config *hc, cha
     hc->snapshot_every = (uint64_t)cfg->metadata_snapshot_interval_entries;
 }
 
-int quorum_start(struct cluster *c, char *err, size_t errlen)
+int quorum_open(struct cluster *c, char *err, size_t errlen)
 {
     const struct broker_config *cfg = &c->b->cfg;
     int rc = parse_voters(c, cfg->controller_quorum_voters, err, errlen);
@@ -177,6 +177,12 @@ int quorum_start(struct cluster *c, char *err, size_t errlen)
     for (int32_t i = 0; i < c->n_voters; i++)
         if (c->voters[i].id != c->self)
             raft_transport_add_peer(c->tr, (uint64_t)c->voters[i].id, c->voters[i].host, (uint16_t)c->voters[i].port);
+    return SK_OK;
+}
+
+int quorum_start(struct cluster *c, char *err, size_t errlen)
+{
+    const struct broker_config *cfg = &c->b->cfg;
     char dir[PATH_MAX];
     if (snprintf(dir, sizeof(dir), "%s/%s", cfg->log_dirs, METADATA_DIR) >= (int)sizeof(dir)) {
         snprintf(err, errlen, "log.dirs path too long");

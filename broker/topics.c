@@ -23,6 +23,7 @@
 #include "kafka_err.h"
 #include "log_manager.h"
 #include "metadata.h"
+#include "replica.h"
 
 #define TOPIC_BUCKETS 1024
 
@@ -131,46 +132,62 @@ void partition_unwait(struct hw_waiter *w)
     w->p = NULL;
 }
 
-/* Wakes every waiter whose target the high watermark reached, one at a time
- * and re-scanning after each callback: a callback may finish its request and
- * free other waiters of the same request (a fetch naming one partition twice
- * parks twice here), so no list of woken waiters is kept across callbacks.
- * A callback may re-park only with a target above the high watermark, so the
- * loop ends. */
-static void wake_waiters(struct partition *p, bool gone)
+int64_t partition_local_end(const struct partition *p)
+{
+    return p->topic->cfg.flush_messages <= 1 ? plog_synced_offset(p->log) : plog_end_offset(p->log);
+}
+
+static bool reached(const struct partition *p, const struct hw_waiter *w)
+{
+    return (w->local ? partition_local_end(p) : p->high_watermark) >= w->target;
+}
+
+/* Wakes every waiter whose target was reached (the high watermark, or local
+ * durability for acks=1), one at a time and re-scanning after each
+ * callback: a callback may finish its request and free other waiters of the
+ * same request (a fetch naming one partition twice parks twice here), so no
+ * list of woken waiters is kept across callbacks.  A callback may re-park
+ * only with a target not yet reached, so the loop ends. */
+static void wake_waiters(struct partition *p, bool gone, bool lost)
 {
     for (;;) {
         struct hw_waiter *w = p->waiters;
-        while (w && !gone && p->high_watermark < w->target)
+        while (w && !gone && !lost && !reached(p, w))
             w = w->next;
         if (!w)
             return;
         partition_unwait(w);
         w->partition_gone = gone;
+        w->lost_leadership = lost;
         w->cb(w);
     }
 }
 
-static void set_high_watermark(struct partition *p, int64_t hw)
+void partition_wake_lost(struct partition *p) { wake_waiters(p, false, true); }
+
+void partition_raise_hw(struct partition *p, int64_t hw)
 {
-    if (hw <= p->high_watermark)
-        return;
-    p->high_watermark = hw;
-    wake_waiters(p, false);
+    if (hw > p->high_watermark)
+        p->high_watermark = hw;
+    wake_waiters(p, false, false);
 }
+
+void partition_update_hw(struct partition *p) { partition_raise_hw(p, replica_hw_target(p)); }
 
 /* Loop thread, from the flusher: data below the synced offset is durable. */
 static void partition_synced_cb(void *arg, struct plog *l)
 {
+    (void)l;
     struct partition *p = arg;
-    if (p->topic->cfg.flush_messages <= 1)
-        set_high_watermark(p, plog_synced_offset(l));
+    partition_update_hw(p);
+    replica_on_synced(p);
 }
 
-/* Under the default flush policy (1) the high watermark is the synced
- * offset, so nothing is acknowledged or served before it is on disk.  With a
- * larger interval the high watermark is the log end (Kafka's page-cache
- * behaviour) and a sync is requested every flush_messages messages. */
+/* Under the default flush policy (1) only synced data counts towards the
+ * high watermark, so nothing is acknowledged or served before it is on disk
+ * (on every ISR member).  With a larger interval the log end counts (Kafka's
+ * page-cache behaviour) and a sync is requested every flush_messages
+ * messages. */
 int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t *first, int64_t *last)
 {
     struct broker *b = p->topic->reg->b;
@@ -181,7 +198,8 @@ int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t 
     if (flush_every <= 1 || plog_unflushed_messages(p->log) >= flush_every)
         flusher_request(b->flusher, p->log);
     if (flush_every > 1)
-        set_high_watermark(p, plog_end_offset(p->log));
+        partition_update_hw(p);
+    replica_on_append(p);
     return 0;
 }
 
@@ -278,7 +296,9 @@ static int open_partition(struct topic_registry *t, struct topic *tp, int32_t in
  * kept is closed later by logmgr_close. */
 static void close_partition(struct topic_registry *t, struct partition *p, bool remove)
 {
-    wake_waiters(p, true);
+    wake_waiters(p, true, false);
+    if (t->role_cb)
+        t->role_cb(t->role_arg, p, NULL);
     plog_set_sync_cb(p->log, NULL, NULL);
     if (remove)
         logmgr_delete(t->logs, p->topic->name, p->index);
@@ -425,11 +445,8 @@ static void remove_topic(struct topic_registry *t, struct topic *tp)
     unlink_topic(t, tp);
     flusher_drain(t->b->flusher);
     for (int32_t i = 0; i < tp->n_partitions; i++)
-        if (tp->partitions[i]) {
-            if (t->role_cb)
-                t->role_cb(t->role_arg, tp->partitions[i], NULL);
+        if (tp->partitions[i])
             close_partition(t, tp->partitions[i], true);
-        }
     SK_INFO("topic_deleted", "topic=%s", tp->name);
     free_topic(tp);
 }

@@ -24,7 +24,9 @@ struct hw_waiter {
     struct hw_waiter *prev, *next;
     struct partition *p;  /* set while parked */
     int64_t target;       /* wake when high_watermark >= target */
+    bool local;           /* wake on local durability instead (acks=1) */
     bool partition_gone;  /* set before cb when the partition is deleted */
+    bool lost_leadership; /* set before cb when this node stopped leading it */
     void (*cb)(struct hw_waiter *w);
     void *arg;
 };
@@ -92,6 +94,16 @@ int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t 
 
 void partition_wait(struct partition *p, struct hw_waiter *w);
 void partition_unwait(struct hw_waiter *w);
+
+/* What this node has durably (the synced offset under the default flush
+ * policy, the log end with a larger flush interval). */
+int64_t partition_local_end(const struct partition *p);
+/* Raises the high watermark (never lowers it) and wakes waiters it passes. */
+void partition_raise_hw(struct partition *p, int64_t hw);
+/* Recomputes the high watermark from the replication state. */
+void partition_update_hw(struct partition *p);
+/* Leadership moved away: every waiter is woken with lost_leadership. */
+void partition_wake_lost(struct partition *p);
 
 /* Periodic roll and retention over every partition. */
 void topics_maintain(struct topic_registry *t);
