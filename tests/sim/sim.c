@@ -214,6 +214,7 @@ static bool persist(struct sim *s, struct sim_node *n, const struct raft_update 
         op.snap.index = up->snapshot->index;
         op.snap.term = up->snapshot->term;
         memcpy(&op.snap.sm_hash, up->snapshot->data, sizeof(op.snap.sm_hash));
+        op.snap.members = up->snapshot->members;
         sim_disk_push(&n->disk, &op);
         wrote = true;
     }
@@ -318,13 +319,19 @@ static void maybe_snapshot(struct sim *s, struct sim_node *n)
      * stale entries that truncation removed. */
     if (n->sm_index < raft_snapshot_index(n->raft) + n->snapshot_every || n->disk.n_ops > 0)
         return;
-    struct sim_snap snap = {n->sm_index, raft_term_at(n->raft, n->sm_index), n->sm_hash};
+    struct sim_snap snap = {n->sm_index, raft_term_at(n->raft, n->sm_index), n->sm_hash, {{0}, {0}, 0, 0}};
+    if (raft_members_at(n->raft, snap.index, &snap.members) != SK_OK) {
+        sim_fail(s, "node %llu: no member list at applied index %llu", (unsigned long long)n->id,
+                 (unsigned long long)snap.index);
+        return;
+    }
     sim_disk_snapshot(&n->disk, &snap);
     struct raft_event ev = {.type = RAFT_EVENT_SNAPSHOT_DONE};
     ev.u.snapshot.index = snap.index;
     ev.u.snapshot.term = snap.term;
     ev.u.snapshot.data = (const uint8_t *)&snap.sm_hash;
     ev.u.snapshot.len = sizeof(snap.sm_hash);
+    ev.u.snapshot.members = snap.members;
     sim_trace(s, "snapshot node=%llu index=%llu", (unsigned long long)n->id, (unsigned long long)snap.index);
     node_step(s, n, &ev);
 }
@@ -386,10 +393,12 @@ static void node_config(struct sim *s, struct sim_node *n, struct raft_config *c
 {
     raft_config_default(c);
     c->id = n->id;
+    /* The initial config; a spare also lists itself, as an observer, until
+     * a membership change brings it in for real. */
     for (unsigned i = 0; i < s->n_nodes; i++) {
         if (s->nodes[i].voter)
             c->voters[c->n_voters++] = s->nodes[i].id;
-        else
+        else if (!s->nodes[i].spare || &s->nodes[i] == n)
             c->observers[c->n_observers++] = s->nodes[i].id;
     }
     c->election_timeout_ms = s->p.election_timeout_ms;
@@ -415,6 +424,7 @@ static void node_start(struct sim *s, struct sim_node *n)
     rs.snapshot.term = n->disk.snap.term;
     rs.snapshot.data = (const uint8_t *)&hash;
     rs.snapshot.len = sizeof(hash);
+    rs.snapshot.members = n->disk.snap.members;
     char err[256];
     int rc = raft_new(&cfg, &rs, node_clock(s, n), &n->raft, err, sizeof(err));
     if (rc != SK_OK) {
@@ -505,8 +515,55 @@ static void fault_transfer(struct sim *s)
     }
 }
 
+static bool member_of(const struct raft_members *m, uint64_t id, bool *voter)
+{
+    for (unsigned i = 0; i < m->n_voters; i++)
+        if (m->voters[i] == id)
+            return *voter = true;
+    for (unsigned i = 0; i < m->n_observers; i++)
+        if (m->observers[i] == id) {
+            *voter = false;
+            return true;
+        }
+    return false;
+}
+
+static void fault_change(struct sim *s)
+{
+    struct sim_node *l = NULL;
+    for (unsigned i = 0; i < s->n_nodes; i++)
+        if (s->nodes[i].up && raft_role(s->nodes[i].raft) == RAFT_LEADER)
+            l = &s->nodes[i];
+    if (!l)
+        return;
+    struct sim_node *t = &s->nodes[sim_rand_below(s, s->n_nodes)];
+    bool voter = false;
+    bool member = member_of(raft_members(l->raft), t->id, &voter);
+    uint8_t op = !member ? (sim_chance(s, 0.5) ? RAFT_CHANGE_ADD_OBSERVER : RAFT_CHANGE_ADD_VOTER)
+                 : !voter ? (sim_chance(s, 0.7) ? RAFT_CHANGE_ADD_VOTER : RAFT_CHANGE_REMOVE)
+                          : RAFT_CHANGE_REMOVE;
+    if (op == RAFT_CHANGE_REMOVE && voter && raft_members(l->raft)->n_voters <= 2)
+        return; /* keep enough voters for the run to stay interesting */
+    struct raft_event ev = {.type = RAFT_EVENT_CHANGE};
+    ev.u.change.op = op;
+    ev.u.change.id = t->id;
+    struct raft_update up;
+    ev.now_ms = node_clock(s, l);
+    int rc = raft_step(l->raft, &ev, &up);
+    sim_trace(s, "change leader=%llu op=%u id=%llu: %s index=%llu", (unsigned long long)l->id, op,
+              (unsigned long long)t->id, sk_strerror(rc), (unsigned long long)up.proposed_index);
+    process_update(s, l, &up);
+}
+
 static void fault(struct sim *s)
 {
+    if (sim_chance(s, s->p.p_change)) {
+        fault_change(s);
+        int64_t next = s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.fault_every_ms * 2);
+        if (next < s->p.chaos_ms)
+            ev_new(s, next, EV_FAULT, 0);
+        return;
+    }
     uint64_t pick = sim_rand_below(s, 100);
     struct sim_node *n;
     if (pick < s->p.p_crash * 100 && (n = random_node(s, true)) != NULL) {
@@ -541,7 +598,9 @@ static void heal(struct sim *s)
         s->p.delay_max_ms = s->p.delay_min_ms + 20;
     /* Liveness needs only a majority: leave up to a minority of the voters
      * down (crashing some if needed), bring everyone else up. */
-    unsigned keep_down = (unsigned)sim_rand_below(s, (s->p.n_voters - 1) / 2 + 1);
+    /* (With membership changes the voters are no longer the initial ones:
+     * then everyone comes up.) */
+    unsigned keep_down = s->p.p_change > 0 ? 0 : (unsigned)sim_rand_below(s, (s->p.n_voters - 1) / 2 + 1);
     unsigned start = (unsigned)sim_rand_below(s, s->p.n_voters);
     for (unsigned k = 0; k < s->n_nodes; k++) {
         unsigned i = k < s->p.n_voters ? (start + k) % s->p.n_voters : k;
@@ -591,6 +650,18 @@ static void propose(struct sim *s)
         process_update(s, n, &up);
     }
     ev_new(s, s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.propose_every_ms * 2), EV_PROPOSE, 0);
+}
+
+/* Whether n is in the member list of the most advanced live node (for
+ * liveness: removed nodes and spares that never joined receive nothing). */
+bool sim_is_member(struct sim *s, const struct sim_node *n)
+{
+    struct sim_node *best = NULL;
+    for (unsigned i = 0; i < s->n_nodes; i++)
+        if (s->nodes[i].up && (!best || raft_commit(s->nodes[i].raft) > raft_commit(best->raft)))
+            best = &s->nodes[i];
+    bool voter;
+    return best && member_of(raft_members(best->raft), n->id, &voter);
 }
 
 /* --- the run ----------------------------------------------------------------------- */
@@ -665,7 +736,7 @@ static void trace_roles(struct sim *s)
 static bool all_applied(struct sim *s, uint64_t index)
 {
     for (unsigned i = 0; i < s->n_nodes; i++)
-        if (s->nodes[i].up && s->nodes[i].sm_index < index)
+        if (s->nodes[i].up && sim_is_member(s, &s->nodes[i]) && s->nodes[i].sm_index < index)
             return false;
     return true;
 }
@@ -685,7 +756,21 @@ static void params(struct sim *s, unsigned n_nodes)
     p->reboot_max_ms = 1 + (int64_t)sim_rand_below(s, 100);
     p->p_crash_unsynced = (double)sim_rand_below(s, 100) / 1000.0;
     p->drift_ppm_max = (int64_t)sim_rand_below(s, 20001);
-    p->sync_max_ms = 1 + (int64_t)sim_rand_below(s, 30);
+    /* A third of the runs change membership: spares join as observers or
+     * voters, observers are promoted, members (the leader too) leave.  Not
+     * in runs with both PreVote and CheckQuorum off: without either, a
+     * removed server that missed its removal disrupts the cluster forever
+     * (thesis §4.2.3), which is a liveness limit of Raft, not a bug. */
+    bool guarded = s->seed % 5 != 1 || s->seed % 7 != 2;
+    if (sim_chance(s, 0.33) && guarded) {
+        p->p_change = 0.1 + (double)sim_rand_below(s, 30) / 100.0;
+        unsigned room = SIM_NODES_MAX - p->n_voters - p->n_observers;
+        p->n_spares = room < 2 ? room : 1 + (unsigned)sim_rand_below(s, 2);
+    }
+    /* Raft's timing requirement (§3.4): a vote round (two syncs, two
+     * delays) must fit well inside an election timeout, or elections split
+     * forever.  Keep the disk within a tenth of the timeout. */
+    p->sync_max_ms = 1 + (int64_t)sim_rand_below(s, p->election_timeout_ms / 10);
     p->chaos_ms = 2000 + (int64_t)sim_rand_below(s, 10000);
     p->liveness_ms = 15000;
     p->fault_every_ms = 20 + (int64_t)sim_rand_below(s, 300);
@@ -704,13 +789,14 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
     s->trace_hash = 0xcbf29ce484222325ull;
     s->next_proposal_id = 1;
     params(s, n_nodes);
-    s->n_nodes = s->p.n_voters + s->p.n_observers;
+    s->n_nodes = s->p.n_voters + s->p.n_observers + s->p.n_spares;
     links_all(s, true);
     check_init(s);
     for (unsigned i = 0; i < s->n_nodes; i++) {
         struct sim_node *n = &s->nodes[i];
         n->id = i + 1;
         n->voter = i < s->p.n_voters;
+        n->spare = i >= s->p.n_voters + s->p.n_observers;
         n->snapshot_every = 8 + sim_rand_below(s, 64);
         n->clock_offset_ms = (int64_t)sim_rand_below(s, 1000000);
         n->rate_ppm = 1000000 - s->p.drift_ppm_max + (int64_t)sim_rand_below(s, (uint64_t)s->p.drift_ppm_max * 2 + 1);

@@ -23,6 +23,7 @@ struct sim_snap {
     uint64_t index;
     uint64_t term;
     uint64_t sm_hash; /* state-machine image: the hash chain at `index` */
+    struct raft_members members;
 };
 
 struct sim_op {
@@ -76,7 +77,8 @@ struct sim_batch {
 
 struct sim_node {
     uint64_t id;
-    bool voter;
+    bool voter; /* in the initial config */
+    bool spare; /* outside it: joins only through a membership change */
     bool up;
     uint64_t incarnation;
     struct raft *raft;
@@ -105,6 +107,8 @@ struct sim_event;
 struct sim_params {
     unsigned n_voters;
     unsigned n_observers;
+    unsigned n_spares; /* nodes outside the initial config, for membership changes */
+    double p_change;   /* share of faults that are membership changes */
     double loss;
     double dup;
     int64_t delay_min_ms;
@@ -205,6 +209,8 @@ void sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf,
 uint64_t sim_rand(struct sim *s);
 uint64_t sim_rand_below(struct sim *s, uint64_t n);
 bool sim_chance(struct sim *s, double p);
+
+bool sim_is_member(struct sim *s, const struct sim_node *n);
 
 /* --- checkers (sim_check.c) ------------------------------------------------------ */
 
