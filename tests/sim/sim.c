@@ -11,8 +11,6 @@
 #include "raft/prng.h"
 #include "tests/sim/sim.h"
 
-enum sim_ev_type { EV_TICK = 1, EV_DELIVER, EV_SYNC, EV_PROPOSE, EV_FAULT, EV_HEAL, EV_RESTART, EV_CRASH };
-
 struct sim_event {
     int64_t at_ms;
     uint64_t seq;
@@ -67,7 +65,7 @@ static bool ev_before(const struct sim_event *a, const struct sim_event *b)
     return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->seq < b->seq);
 }
 
-static struct sim_event *ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node)
+struct sim_event *sim_ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node)
 {
     struct sim_event *e = sk_calloc(1, sizeof(*e));
     assert(e);
@@ -160,28 +158,26 @@ static void net_send(struct sim *s, const struct raft_msg *m)
     int copies = sim_chance(s, s->p.dup) ? 2 : 1;
     for (int i = 0; i < copies; i++) {
         int64_t delay = s->p.delay_min_ms + (int64_t)sim_rand_below(s, (uint64_t)(s->p.delay_max_ms - s->p.delay_min_ms + 1));
-        struct sim_event *e = ev_new(s, s->now_ms + delay, EV_DELIVER, to);
+        struct sim_event *e = sim_ev_new(s, s->now_ms + delay, EV_DELIVER, to);
         e->msg = msg_copy(m);
     }
 }
 
 /* --- node driver ------------------------------------------------------------- */
 
-static void process_update(struct sim *s, struct sim_node *n, const struct raft_update *up);
-
-static int64_t node_clock(const struct sim *s, const struct sim_node *n)
+int64_t sim_node_clock(const struct sim *s, const struct sim_node *n)
 {
     return n->clock_offset_ms + s->now_ms * n->rate_ppm / 1000000;
 }
 
-static void node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
+void sim_node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
 {
     struct raft_update up;
-    ev->now_ms = node_clock(s, n);
+    ev->now_ms = sim_node_clock(s, n);
     int rc = raft_step(n->raft, ev, &up);
     if (rc == SK_ECORRUPT)
         sim_fail(s, "node %llu: raft_step reported corrupt input", (unsigned long long)n->id);
-    process_update(s, n, &up);
+    sim_process_update(s, n, &up);
 }
 
 static void schedule_timer(struct sim *s, struct sim_node *n, int64_t deadline_ms)
@@ -194,7 +190,7 @@ static void schedule_timer(struct sim *s, struct sim_node *n, int64_t deadline_m
         at++;
     n->timer_deadline_ms = deadline_ms;
     n->timer_at_ms = at < s->now_ms ? s->now_ms : at;
-    ev_new(s, n->timer_at_ms, EV_TICK, (unsigned)(n - s->nodes));
+    sim_ev_new(s, n->timer_at_ms, EV_TICK, (unsigned)(n - s->nodes));
 }
 
 static bool persist(struct sim *s, struct sim_node *n, const struct raft_update *up)
@@ -274,12 +270,12 @@ static void queue_after_persist(struct sim *s, struct sim_node *n, const struct 
     if (at < n->sync_at_ms)
         at = n->sync_at_ms;
     n->sync_at_ms = at;
-    struct sim_event *e = ev_new(s, at, EV_SYNC, (unsigned)(n - s->nodes));
+    struct sim_event *e = sim_ev_new(s, at, EV_SYNC, (unsigned)(n - s->nodes));
     e->batch_seq = b->seq;
     /* The most dangerous moment for durability is between a write (and the
      * messages sent alongside it) and its sync: aim some crashes there. */
     if (!s->healed && sim_chance(s, s->p.p_crash_unsynced))
-        ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)(at - s->now_ms)), EV_CRASH,
+        sim_ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)(at - s->now_ms)), EV_CRASH,
                (unsigned)(n - s->nodes));
 }
 
@@ -333,10 +329,10 @@ static void maybe_snapshot(struct sim *s, struct sim_node *n)
     ev.u.snapshot.len = sizeof(snap.sm_hash);
     ev.u.snapshot.members = snap.members;
     sim_trace(s, "snapshot node=%llu index=%llu", (unsigned long long)n->id, (unsigned long long)snap.index);
-    node_step(s, n, &ev);
+    sim_node_step(s, n, &ev);
 }
 
-static void process_update(struct sim *s, struct sim_node *n, const struct raft_update *up)
+void sim_process_update(struct sim *s, struct sim_node *n, const struct raft_update *up)
 {
     bool wrote = persist(s, n, up);
     for (size_t i = 0; i < up->n_msgs; i++)
@@ -369,7 +365,7 @@ static void node_sync(struct sim *s, struct sim_node *n, uint64_t seq)
             struct raft_event ev = {.type = RAFT_EVENT_PERSISTED};
             ev.u.persisted.index = pi;
             ev.u.persisted.term = pt;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
     }
 }
@@ -414,7 +410,7 @@ static void node_config(struct sim *s, struct sim_node *n, struct raft_config *c
     c->seed = sim_rand(s);
 }
 
-static void node_start(struct sim *s, struct sim_node *n)
+void sim_node_start(struct sim *s, struct sim_node *n)
 {
     struct raft_config cfg;
     node_config(s, n, &cfg);
@@ -426,7 +422,7 @@ static void node_start(struct sim *s, struct sim_node *n)
     rs.snapshot.len = sizeof(hash);
     rs.snapshot.members = n->disk.snap.members;
     char err[256];
-    int rc = raft_new(&cfg, &rs, node_clock(s, n), &n->raft, err, sizeof(err));
+    int rc = raft_new(&cfg, &rs, sim_node_clock(s, n), &n->raft, err, sizeof(err));
     if (rc != SK_OK) {
         sim_fail(s, "node %llu failed to restart: %s", (unsigned long long)n->id, err);
         return;
@@ -441,10 +437,10 @@ static void node_start(struct sim *s, struct sim_node *n)
     n->last_commit = raft_commit(n->raft);
     n->last_role = RAFT_FOLLOWER;
     struct raft_event ev = {.type = RAFT_EVENT_TICK};
-    node_step(s, n, &ev);
+    sim_node_step(s, n, &ev);
 }
 
-static void node_crash(struct sim *s, struct sim_node *n)
+void sim_node_crash(struct sim *s, struct sim_node *n)
 {
     bool torn;
     raft_free(n->raft);
@@ -458,211 +454,6 @@ static void node_crash(struct sim *s, struct sim_node *n)
               (unsigned long long)n->disk.hs.vote);
 }
 
-/* --- faults and clients --------------------------------------------------------- */
-
-static void links_all(struct sim *s, bool up)
-{
-    for (unsigned i = 0; i < s->n_nodes; i++)
-        for (unsigned j = 0; j < s->n_nodes; j++)
-            s->link_up[i][j] = up;
-}
-
-static void fault_partition(struct sim *s)
-{
-    links_all(s, true);
-    if (sim_chance(s, 0.5)) {
-        /* Symmetric: a random side cannot talk to the other. */
-        uint64_t side = sim_rand(s);
-        for (unsigned i = 0; i < s->n_nodes; i++)
-            for (unsigned j = 0; j < s->n_nodes; j++)
-                if (((side >> i) & 1) != ((side >> j) & 1))
-                    s->link_up[i][j] = false;
-        sim_trace(s, "partition symmetric mask=%llx", (unsigned long long)(side & ((1u << s->n_nodes) - 1)));
-    } else {
-        /* Asymmetric: some directed links fail, their reverses keep working. */
-        unsigned cuts = 1 + (unsigned)sim_rand_below(s, s->n_nodes);
-        for (unsigned k = 0; k < cuts; k++) {
-            unsigned a = (unsigned)sim_rand_below(s, s->n_nodes), b = (unsigned)sim_rand_below(s, s->n_nodes);
-            s->link_up[a][b] = false;
-            sim_trace(s, "partition cut %u->%u", a + 1, b + 1);
-        }
-    }
-}
-
-static struct sim_node *random_node(struct sim *s, bool up)
-{
-    unsigned start = (unsigned)sim_rand_below(s, s->n_nodes);
-    for (unsigned k = 0; k < s->n_nodes; k++) {
-        struct sim_node *n = &s->nodes[(start + k) % s->n_nodes];
-        if (n->up == up)
-            return n;
-    }
-    return NULL;
-}
-
-static void fault_transfer(struct sim *s)
-{
-    for (unsigned i = 0; i < s->n_nodes; i++) {
-        struct sim_node *n = &s->nodes[i];
-        if (!n->up || raft_role(n->raft) != RAFT_LEADER)
-            continue;
-        struct sim_node *t = &s->nodes[sim_rand_below(s, s->n_nodes)];
-        struct raft_event ev = {.type = RAFT_EVENT_TRANSFER};
-        ev.u.transfer_to = t->id;
-        sim_trace(s, "transfer %llu->%llu", (unsigned long long)n->id, (unsigned long long)t->id);
-        node_step(s, n, &ev);
-        return;
-    }
-}
-
-static bool member_of(const struct raft_members *m, uint64_t id, bool *voter)
-{
-    for (unsigned i = 0; i < m->n_voters; i++)
-        if (m->voters[i] == id)
-            return *voter = true;
-    for (unsigned i = 0; i < m->n_observers; i++)
-        if (m->observers[i] == id) {
-            *voter = false;
-            return true;
-        }
-    return false;
-}
-
-static void fault_change(struct sim *s)
-{
-    struct sim_node *l = NULL;
-    for (unsigned i = 0; i < s->n_nodes; i++)
-        if (s->nodes[i].up && raft_role(s->nodes[i].raft) == RAFT_LEADER)
-            l = &s->nodes[i];
-    if (!l)
-        return;
-    struct sim_node *t = &s->nodes[sim_rand_below(s, s->n_nodes)];
-    bool voter = false;
-    bool member = member_of(raft_members(l->raft), t->id, &voter);
-    uint8_t op = !member ? (sim_chance(s, 0.5) ? RAFT_CHANGE_ADD_OBSERVER : RAFT_CHANGE_ADD_VOTER)
-                 : !voter ? (sim_chance(s, 0.7) ? RAFT_CHANGE_ADD_VOTER : RAFT_CHANGE_REMOVE)
-                          : RAFT_CHANGE_REMOVE;
-    if (op == RAFT_CHANGE_REMOVE && voter && raft_members(l->raft)->n_voters <= 2)
-        return; /* keep enough voters for the run to stay interesting */
-    struct raft_event ev = {.type = RAFT_EVENT_CHANGE};
-    ev.u.change.op = op;
-    ev.u.change.id = t->id;
-    struct raft_update up;
-    ev.now_ms = node_clock(s, l);
-    int rc = raft_step(l->raft, &ev, &up);
-    sim_trace(s, "change leader=%llu op=%u id=%llu: %s index=%llu", (unsigned long long)l->id, op,
-              (unsigned long long)t->id, sk_strerror(rc), (unsigned long long)up.proposed_index);
-    process_update(s, l, &up);
-}
-
-static void fault(struct sim *s)
-{
-    if (sim_chance(s, s->p.p_change)) {
-        fault_change(s);
-        int64_t next = s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.fault_every_ms * 2);
-        if (next < s->p.chaos_ms)
-            ev_new(s, next, EV_FAULT, 0);
-        return;
-    }
-    uint64_t pick = sim_rand_below(s, 100);
-    struct sim_node *n;
-    if (pick < s->p.p_crash * 100 && (n = random_node(s, true)) != NULL) {
-        node_crash(s, n);
-        /* Half the crashes are quick reboots, which come back in the same
-         * term: exactly when a forgotten vote or ack would do harm. */
-        if (sim_chance(s, 0.5))
-            ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
-                   (unsigned)(n - s->nodes));
-    } else if (pick < 50 && (n = random_node(s, false)) != NULL) {
-        sim_trace(s, "restart node=%llu", (unsigned long long)n->id);
-        node_start(s, n);
-    } else if (pick < 50 + s->p.p_partition * 30) {
-        fault_partition(s);
-    } else if (pick < 85) {
-        links_all(s, true);
-        sim_trace(s, "heal links");
-    } else if (pick < 85 + s->p.p_transfer * 15) {
-        fault_transfer(s);
-    }
-    int64_t next = s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.fault_every_ms * 2);
-    if (next < s->p.chaos_ms)
-        ev_new(s, next, EV_FAULT, 0);
-}
-
-static void heal(struct sim *s)
-{
-    links_all(s, true);
-    s->p.loss = 0;
-    /* A healed network has ordinary latency again. */
-    if (s->p.delay_max_ms > s->p.delay_min_ms + 20)
-        s->p.delay_max_ms = s->p.delay_min_ms + 20;
-    /* Liveness needs only a majority: leave up to a minority of the voters
-     * down (crashing some if needed), bring everyone else up. */
-    /* (With membership changes the voters are no longer the initial ones:
-     * then everyone comes up.) */
-    unsigned keep_down = s->p.p_change > 0 ? 0 : (unsigned)sim_rand_below(s, (s->p.n_voters - 1) / 2 + 1);
-    unsigned start = (unsigned)sim_rand_below(s, s->p.n_voters);
-    for (unsigned k = 0; k < s->n_nodes; k++) {
-        unsigned i = k < s->p.n_voters ? (start + k) % s->p.n_voters : k;
-        struct sim_node *n = &s->nodes[i];
-        bool want_down = n->voter && k < keep_down;
-        if (want_down && n->up)
-            node_crash(s, n);
-        else if (!want_down && !n->up)
-            node_start(s, n);
-    }
-    s->healed = true;
-    s->healed_at_ms = s->now_ms;
-    sim_trace(s, "heal: network whole, %u voter(s) left down", keep_down);
-}
-
-static void propose(struct sim *s)
-{
-    struct sim_node *n = NULL;
-    /* Clients mostly find the leader; sometimes they ask a random node. */
-    for (unsigned i = 0; i < s->n_nodes && sim_chance(s, 0.8); i++)
-        if (s->nodes[i].up && raft_role(s->nodes[i].raft) == RAFT_LEADER)
-            n = &s->nodes[i];
-    if (!n)
-        n = random_node(s, true);
-    if (n) {
-        uint64_t id = s->next_proposal_id++;
-        struct raft_event ev = {.type = RAFT_EVENT_PROPOSE};
-        ev.u.propose.data = (const uint8_t *)&id;
-        ev.u.propose.len = sizeof(id);
-        struct raft_update up;
-        ev.now_ms = node_clock(s, n);
-        int rc = raft_step(n->raft, &ev, &up);
-        if (rc == SK_OK) {
-            if (id >= s->pending_cap) {
-                size_t cap = s->pending_cap ? s->pending_cap * 2 : 1024;
-                s->pending = sk_realloc(s->pending, cap * sizeof(*s->pending));
-                assert(s->pending);
-                memset(s->pending + s->pending_cap, 0, (cap - s->pending_cap) * sizeof(*s->pending));
-                s->pending_cap = cap;
-            }
-            s->pending[id] = (struct sim_pending){(unsigned)(n - s->nodes), n->incarnation, up.proposed_index};
-            sim_trace(s, "propose id=%llu node=%llu index=%llu", (unsigned long long)id, (unsigned long long)n->id,
-                      (unsigned long long)up.proposed_index);
-            if (s->healed && s->live_target == 0)
-                s->live_target = up.proposed_index;
-        }
-        process_update(s, n, &up);
-    }
-    ev_new(s, s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.propose_every_ms * 2), EV_PROPOSE, 0);
-}
-
-/* Whether n is in the member list of the most advanced live node (for
- * liveness: removed nodes and spares that never joined receive nothing). */
-bool sim_is_member(struct sim *s, const struct sim_node *n)
-{
-    struct sim_node *best = NULL;
-    for (unsigned i = 0; i < s->n_nodes; i++)
-        if (s->nodes[i].up && (!best || raft_commit(s->nodes[i].raft) > raft_commit(best->raft)))
-            best = &s->nodes[i];
-    bool voter;
-    return best && member_of(raft_members(best->raft), n->id, &voter);
-}
 
 /* --- the run ----------------------------------------------------------------------- */
 
@@ -676,7 +467,7 @@ static void handle(struct sim *s, struct sim_event *e)
             struct raft_event ev = {.type = RAFT_EVENT_TICK};
             n->timer_at_ms = -1;
             n->timer_deadline_ms = -1;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
         break;
     case EV_DELIVER:
@@ -689,7 +480,7 @@ static void handle(struct sim *s, struct sim_event *e)
                       e->msg->reject);
             struct raft_event ev = {.type = RAFT_EVENT_RECEIVE};
             ev.u.msg = e->msg;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
         break;
     case EV_SYNC:
@@ -697,26 +488,26 @@ static void handle(struct sim *s, struct sim_event *e)
             node_sync(s, n, e->batch_seq);
         break;
     case EV_PROPOSE:
-        propose(s);
+        sim_propose(s);
         break;
     case EV_FAULT:
-        fault(s);
+        sim_fault(s);
         break;
     case EV_HEAL:
-        heal(s);
+        sim_heal(s);
         break;
     case EV_CRASH:
         if (live && !s->healed) {
-            node_crash(s, n);
+            sim_node_crash(s, n);
             if (sim_chance(s, 0.7))
-                ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
+                sim_ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
                        e->node);
         }
         break;
     case EV_RESTART:
         if (n && !n->up && n->incarnation == e->incarnation) {
             sim_trace(s, "reboot node=%llu", (unsigned long long)n->id);
-            node_start(s, n);
+            sim_node_start(s, n);
         }
         break;
     }
@@ -790,7 +581,7 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
     s->next_proposal_id = 1;
     params(s, n_nodes);
     s->n_nodes = s->p.n_voters + s->p.n_observers + s->p.n_spares;
-    links_all(s, true);
+    sim_links_all(s, true);
     check_init(s);
     for (unsigned i = 0; i < s->n_nodes; i++) {
         struct sim_node *n = &s->nodes[i];
@@ -806,10 +597,10 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
               (long long)s->p.delay_min_ms, (long long)s->p.delay_max_ms, (long long)s->p.sync_max_ms,
               (long long)s->p.chaos_ms);
     for (unsigned i = 0; i < s->n_nodes; i++)
-        node_start(s, &s->nodes[i]);
-    ev_new(s, 1, EV_PROPOSE, 0);
-    ev_new(s, s->p.fault_every_ms, EV_FAULT, 0);
-    ev_new(s, s->p.chaos_ms, EV_HEAL, 0);
+        sim_node_start(s, &s->nodes[i]);
+    sim_ev_new(s, 1, EV_PROPOSE, 0);
+    sim_ev_new(s, s->p.fault_every_ms, EV_FAULT, 0);
+    sim_ev_new(s, s->p.chaos_ms, EV_HEAL, 0);
 }
 
 static void sim_teardown(struct sim *s)

@@ -200,6 +200,22 @@ struct sim_result {
     int64_t recovery_ms; /* from healing to every live node applying the target */
 };
 
+enum sim_ev_type { EV_TICK = 1, EV_DELIVER, EV_SYNC, EV_PROPOSE, EV_FAULT, EV_HEAL, EV_RESTART, EV_CRASH };
+
+/* sim.c, for sim_faults.c: the event queue and the node driver. */
+struct sim_event *sim_ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node);
+int64_t sim_node_clock(const struct sim *s, const struct sim_node *n);
+void sim_node_step(struct sim *s, struct sim_node *n, struct raft_event *ev);
+void sim_process_update(struct sim *s, struct sim_node *n, const struct raft_update *up);
+void sim_node_start(struct sim *s, struct sim_node *n);
+void sim_node_crash(struct sim *s, struct sim_node *n);
+
+/* sim_faults.c */
+void sim_links_all(struct sim *s, bool up);
+void sim_fault(struct sim *s);
+void sim_heal(struct sim *s);
+void sim_propose(struct sim *s);
+
 /* Runs one seed to completion. `trace` may be NULL. */
 void sim_run(uint64_t seed, unsigned n_nodes, FILE *trace, struct sim_result *res);
 
