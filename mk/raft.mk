@@ -12,7 +12,8 @@ TEST_PROGS += $(BUILD)/raft-sim
 
 # Each bug is compiled only into its own selftest binary, from source, so the
 # library and every other program never see the flags.
-SIM_BUGS := VOTE_NO_LOG_CHECK COMMIT_OLD_TERM VOTE_BEFORE_PERSIST ACK_BEFORE_PERSIST NO_TRUNCATE
+SIM_BUGS := VOTE_NO_LOG_CHECK COMMIT_OLD_TERM VOTE_BEFORE_PERSIST ACK_BEFORE_PERSIST NO_TRUNCATE \
+            CHANGE_WHILE_PENDING
 # The pure core: everything in raft/ except its drivers (storage, transport,
 # host).
 RAFT_CORE_SRC := $(filter-out raft/storage% raft/transport% raft/host%,$(wildcard raft/*.c))

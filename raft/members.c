@@ -197,8 +197,13 @@ int raft_change(struct raft *r, uint8_t op, uint64_t id, struct raft_update *up)
 {
     if (r->role != RAFT_LEADER || r->transfer_to != RAFT_NONE)
         return SK_ESTATE;
+#ifndef RAFT_BUG_CHANGE_WHILE_PENDING
+    /* §4.1: one change at a time, and only after this leader has committed
+     * in its own term; otherwise two lists whose majorities need not
+     * overlap can be in force at once. */
     if (r->members_index > r->commit || r->commit < r->term_start)
         return SK_EAGAIN;
+#endif
     struct raft_members m;
     int rc = changed_list(r, op, id, &m);
     if (rc != SK_OK)
