@@ -20,8 +20,8 @@ RAFT_CORE_SRC := $(filter-out raft/storage% raft/transport% raft/host%,$(wildcar
 SELFTEST_SRC := $(RAFT_CORE_SRC) $(SIM_SRC) common/alloc.c common/sk_err.c
 SELFTEST_BINS := $(SIM_BUGS:%=$(BUILD)/selftest/raft-sim-%)
 SIM_SELFTEST_SEEDS ?= 5000
-# The figure-8 golden scenario must catch the old-term commit bug too.
-GOLDEN_BUGS := COMMIT_OLD_TERM
+# The golden scenarios (figure 8, membership) must catch these bugs too.
+GOLDEN_BUGS := COMMIT_OLD_TERM CHANGE_WHILE_PENDING
 GOLDEN_BINS := $(GOLDEN_BUGS:%=$(BUILD)/selftest/test_raft_scenarios-%)
 
 $(BUILD)/selftest/raft-sim-%: $(SELFTEST_SRC) $(wildcard raft/*.h) tests/sim/sim.h common/limits.h
