@@ -61,6 +61,11 @@
  * to 5 s (kafkajs). */
 #define SK_FETCH_MAX_WAIT_MS_MAX (60 * 1000)
 
+/* Allocations below this come from the heap rather than a fresh mapping (see
+ * broker/main.c): a fetch response is at most a few partitions of 1 MiB each,
+ * and a produce frame at most message.max.bytes in the common case. */
+#define SK_MALLOC_MMAP_THRESHOLD_BYTES (32 * 1024 * 1024)
+
 /* --- topics and partitions -------------------------------------------------- */
 
 #define SK_PARTITIONS_PER_TOPIC_MAX 10000

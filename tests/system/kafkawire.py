@@ -453,21 +453,6 @@ def fetch_all(client, topic, partition, start=0, deadline_s=20.0):
             raise AssertionError("fetch_all stuck at offset %d < high watermark %d" % (offset, hw))
 
 
-def wait_high_watermark(client, topic, partition, at_least, timeout=10.0):
-    """After a restart the broker may expose recovered data only once it is
-    synced again; waits until the high watermark reaches at_least and
-    returns it (fails with the last value seen at the deadline)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        err, _, hw = client.list_offsets(topic, partition, -1)
-        if err == 0 and hw >= at_least:
-            return hw
-        if time.monotonic() > deadline:
-            raise AssertionError("%s/%d: high watermark %d (error %d) after %.0fs, expected at least %d"
-                                 % (topic, partition, hw, err, timeout, at_least))
-        time.sleep(0.02)
-
-
 def roundtrip_check(broker, topic):
     """Creates topic (through the admin API) if needed, produces one batch
     with acks=-1 over a fresh connection, and reads it back."""

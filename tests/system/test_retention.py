@@ -7,6 +7,7 @@ import time
 import unittest
 
 from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka.admin import ConfigResource
 
 import clients
 import kafkawire
@@ -87,6 +88,26 @@ class RetentionTest(SkiffTestCase):
         with self.b.raw() as c:
             r = c.produce(topic, 0, kafkawire.build_batch([(b"k", b"after")]), acks=1)
             self.assertEqual((r["error_code"], r["base_offset"]), (0, 300))
+
+    def test_topic_configs_take_effect(self):
+        # segment.bytes from CreateTopics and retention.bytes from a later
+        # AlterConfigs drive the log, not only DescribeConfigs.
+        self.b = self.start_broker({"log.retention.check.interval.ms": 200})
+        topic = clients.unique("tc")
+        clients.create_topic(self.b, topic, 1, config={"segment.bytes": str(SEGMENT_BYTES)})
+        batch_len = self.produce_batches(topic, 100)
+        pdir = self.b.partition_dir(topic, 0)
+        self.assertGreaterEqual(len(segment_files(pdir)), 100 * batch_len // SEGMENT_BYTES - 1,
+                                "topic segment.bytes ignored: %s" % segment_files(pdir))
+        self.assertEqual(self.earliest(topic), 0, "deleted before any retention was set")
+        a = clients.admin(self.b)
+        res = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"retention.bytes": "30000",
+                                                                          "segment.bytes": str(SEGMENT_BYTES)})
+        self.assertIsNone(a.alter_configs([res])[res].result(15))
+        wait_until(lambda: self.earliest(topic) > 0, 15, 0.1, "altered retention.bytes to delete segments")
+        start = self.earliest(topic)
+        self.assertLessEqual(start, 100 - 30_000 // batch_len)
+        self.check_log_start(topic, start)
 
     def test_retention_ms(self):
         self.b = self.start_broker({"log.segment.bytes": SEGMENT_BYTES, "log.retention.ms": 600_000,

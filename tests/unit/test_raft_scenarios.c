@@ -121,7 +121,7 @@ START_TEST(snapshot_install)
     tc_init(&T, 3, 1, true, true); /* node 4 is an observer */
     elect(&T, 1);
     tc_crash(&T, 3);
-    char text[8];
+    char text[16];
     for (int i = 0; i < 6; i++) {
         snprintf(text, sizeof(text), "e%d", i);
         ck_assert_uint_ne(tc_propose(&T, 1, text), 0);
