@@ -18,21 +18,12 @@ NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
 
 
 def create_replicated(cluster, topic, partitions, rf, config=None, timeout=20.0):
-    # librdkafka's admin client was seen once (under heavy machine load) to
-    # give up "waiting for controller" although every node named the same
-    # controller; a fresh client is tried once more before failing.
-    for attempt in (1, 2):
-        a = clients.admin(cluster)
-        fs = a.create_topics([NewTopic(topic, partitions, rf, config=config or {})], operation_timeout=timeout)
-        try:
-            fs[topic].result(timeout)
-            break
-        except confluent_kafka.KafkaException as e:
-            code = e.args[0].code()
-            if attempt == 2 and code == confluent_kafka.KafkaError.TOPIC_ALREADY_EXISTS:
-                break
-            if attempt == 2 or code != confluent_kafka.KafkaError._TIMED_OUT:
-                raise AssertionError("CreateTopics %s failed: %s" % (topic, e))
+    a = clients.admin(cluster)
+    fs = a.create_topics([NewTopic(topic, partitions, rf, config=config or {})], operation_timeout=timeout)
+    try:
+        fs[topic].result(timeout)
+    except confluent_kafka.KafkaException as e:
+        raise AssertionError("CreateTopics %s failed: %s" % (topic, e))
     wait_full_isr(cluster, topic, partitions, rf, timeout)
 
 

@@ -393,7 +393,28 @@ class Cluster:
             b.start(wait=False)
         for b in self.nodes:
             b.wait_ready(timeout)
+        self.wait_converged(timeout)
         return self
+
+    def wait_converged(self, timeout=30.0):
+        """Until every running node's Metadata lists every running node and
+        names the same controller.  A node is ready once it sees itself
+        unfenced; another node's image may apply that a moment later, and a
+        client that bootstraps from it then would not find every broker."""
+        want = sorted(b.node_id for b in self.running())
+
+        def converged():
+            ids = set()
+            for b in self.running():
+                try:
+                    md = self.metadata([], via=b)
+                except (OSError, AssertionError):
+                    return False
+                if sorted(x["node_id"] for x in md["brokers"]) != want:
+                    return False
+                ids.add(md["controller_id"])
+            return len(ids) == 1 and -1 not in ids
+        wait_until(converged, timeout, 0.02, "every node to list nodes %r and agree on the controller" % want)
 
     def raw(self, timeout=10.0):
         return self.running()[0].raw(timeout)
