@@ -106,16 +106,20 @@ struct meta_ctx {
     int32_t *slot_of; /* per requested topic: its auto-create slot, or -1 */
 };
 
-/* Every registered, unfenced broker with its advertised address. */
+/* Every registered, unfenced broker with its advertised address, and the
+ * active controller even if this node's image has not yet applied its
+ * unfencing: clients (librdkafka's admin client) wait for the broker that
+ * controller_id names to appear in the list. */
 static int fill_brokers(struct broker *b, struct kreq *r, struct kafka_metadata_resp *resp)
 {
     const struct md_image *img = cluster_image(b->cluster);
+    int32_t controller = cluster_controller_id(b->cluster);
     resp->brokers = sk_arena_calloc(&r->arena, (size_t)img->n_brokers + 1, sizeof(*resp->brokers));
     if (!resp->brokers)
         return SK_ENOMEM;
     for (int32_t i = 0; i < img->n_brokers; i++) {
         const struct md_broker *mb = &img->brokers[i];
-        if (mb->fenced)
+        if (mb->fenced && mb->id != controller)
             continue;
         struct kafka_metadata_broker *o = &resp->brokers[resp->n_brokers++];
         o->node_id = mb->id;
@@ -124,7 +128,7 @@ static int fill_brokers(struct broker *b, struct kreq *r, struct kafka_metadata_
         o->rack = (struct sk_slice){NULL, -1};
     }
     resp->cluster_id = kafka_cstr(b->cfg.cluster_id);
-    resp->controller_id = cluster_controller_id(b->cluster);
+    resp->controller_id = controller;
     return 0;
 }
 
