@@ -113,6 +113,53 @@ class ReplicationTest(SkiffTestCase):
         acked_offsets = [off for (_, off, _, _) in log.acked]
         self.assertEqual(sorted(acked_offsets), sorted(set(acked_offsets)))
 
+    def test_old_leader_truncates_divergent_tail(self):
+        """acks=1 writes the leader had alone when it was killed are not in
+        the new leader's log; when the old leader returns it must cut them
+        (leader-epoch truncation) so every replica ends byte-identical."""
+        c = self.start_cluster(3)
+        topic = clients.unique("diverge")
+        ch.create_replicated(c, topic, 1, 3)
+        p = clients.producer(c, acks="1", **{"linger.ms": 0, "message.send.max.retries": 0,
+                                             "message.timeout.ms": 5000})
+        log = clients.AckLog()
+        stop = threading.Event()
+
+        def pump():
+            i = 0
+            while not stop.is_set():
+                try:
+                    p.produce(topic, ("d%06d" % i).encode() * 8, partition=0, on_delivery=log.cb)
+                    i += 1
+                except BufferError:
+                    p.poll(0.001)
+                p.poll(0)
+        th = threading.Thread(target=pump)
+        th.start()
+        try:
+            wait_until(lambda: len(log.acked) >= 3000, 30, 0.01, "3000 acks=1 writes")
+            old = ch.leader_of(c, topic, 0)
+            c.node(old).kill()
+        finally:
+            stop.set()
+            th.join()
+            p.flush(10)
+        ch.wait_leader(c, topic, 0, not_in=(old,))
+        for i in range(50):
+            ch.produce_until_ok(c, topic, 0, ("new-epoch-%d" % i).encode())
+        c.node(old).start()
+        ch.wait_full_isr(c, topic, 1, 3, timeout=30)
+        recs, _ = ch.read_partition(c, topic, 0)
+        values = [r["value"] for r in recs]
+        for i in range(50):
+            self.assertEqual(values.count(("new-epoch-%d" % i).encode()), 1)
+        truncated = "replica_truncated" in c.node(old).stderr_since_start()
+        print("old leader truncated a divergent tail: %s" % truncated)
+        for b in c.nodes:
+            self.assertEqual(b.stop(), 0)
+        images = [ch.segment_bytes(b, topic, 0) for b in c.nodes]
+        self.assertTrue(images[0] == images[1] == images[2], "replica logs differ after the old leader returned")
+
     def test_leader_failover_time(self):
         c = self.start_cluster(3)
         topic = clients.unique("fo")
