@@ -76,6 +76,14 @@ static struct replica_part *find_part(struct replica_mgr *m, uint64_t corr, cons
     struct replica_part *rp = p ? p->replica : NULL;
     if (!rp || !rp->following || !rp->inflight || rp->corr != corr)
         return NULL; /* stale: an older fetch, or the role changed */
+    /* The answer must come from the leader we asked, in its current
+     * incarnation. */
+    const struct md_broker *lb = md_broker_find(cluster_image(m->b->cluster), rp->leader_id);
+    if (resp->leader_id != rp->leader_id || !lb || lb->epoch != resp->broker_epoch) {
+        SK_WARN("replica_response_refused", "topic=%s partition=%d from=%d reason=stale_broker_epoch", resp->topic,
+                resp->partition, resp->leader_id);
+        return NULL;
+    }
     return rp;
 }
 

@@ -49,16 +49,18 @@ static void respond(struct replica_mgr *m, int32_t to, uint64_t corr, struct rep
         SK_DEBUG("replica_response_dropped", "to=%d", to);
 }
 
-static void base_resp(struct replica_part *rp, const char *topic, int32_t partition, int64_t fetch_offset,
-                      struct replica_fetch_resp *r)
+/* Every answer names this broker and its broker epoch; partition state
+ * only when rp (a partition this node leads) is given. */
+static void base_resp(struct replica_mgr *m, struct replica_part *rp, const char *topic, int32_t partition,
+                      int64_t fetch_offset, struct replica_fetch_resp *r)
 {
     memset(r, 0, sizeof(*r));
-    r->leader_id = rp ? rp->m->self : -1;
+    r->leader_id = m->self;
+    r->broker_epoch = cluster_broker_epoch(m->b->cluster);
     r->topic = topic;
     r->partition = partition;
     r->fetch_offset = fetch_offset;
     if (rp) {
-        r->broker_epoch = cluster_broker_epoch(rp->m->b->cluster);
         r->leader_epoch = rp->p->st.leader_epoch;
         r->high_watermark = rp->p->high_watermark;
         r->log_start_offset = plog_start_offset(rp->p->log);
@@ -72,7 +74,7 @@ static void answer_with_data(struct replica_part *rp, int32_t to, uint64_t corr,
 {
     struct partition *p = rp->p;
     struct replica_fetch_resp resp;
-    base_resp(rp, p->topic->name, p->index, fetch_offset, &resp);
+    base_resp(rp->m, rp, p->topic->name, p->index, fetch_offset, &resp);
     struct sk_writer w;
     sk_writer_init(&w);
     size_t max = (size_t)(max_bytes > 0 ? max_bytes : rp->m->b->cfg.replica_fetch_max_bytes);
@@ -115,7 +117,7 @@ void replica_leader_end(struct replica_part *rp)
         struct replica_parked *k = rp->parked;
         rp->parked = k->next;
         struct replica_fetch_resp resp;
-        base_resp(rp, rp->p->topic->name, rp->p->index, k->fetch_offset, &resp);
+        base_resp(rp->m, rp, rp->p->topic->name, rp->p->index, k->fetch_offset, &resp);
         resp.error_code = KAFKA_NOT_LEADER_OR_FOLLOWER;
         respond(rp->m, k->sender, k->corr, &resp);
         sk_free(k);
@@ -176,10 +178,9 @@ void replica_leader_on_fetch(struct replica_mgr *m, int32_t sender, uint64_t cor
     struct partition *p = topics_partition(m->b->topics, req->topic, strlen(req->topic), req->partition);
     struct replica_part *rp = p ? p->replica : NULL;
     struct replica_fetch_resp resp;
-    base_resp(rp && rp->leader ? rp : NULL, req->topic, req->partition, req->fetch_offset, &resp);
+    base_resp(m, rp && rp->leader ? rp : NULL, req->topic, req->partition, req->fetch_offset, &resp);
     resp.error_code = check_fetch(m, p, sender, req);
     if (resp.error_code != KAFKA_NONE) {
-        resp.leader_id = m->self;
         respond(m, sender, corr, &resp);
         return;
     }

@@ -90,12 +90,19 @@ def produce_until_ok(cluster, topic, p, value, timeout=20.0):
     raise AssertionError("no acks=all produce to %s/%d succeeded within %.0fs" % (topic, p, timeout))
 
 
-def read_partition(cluster, topic, p, via=None):
-    """Every record of p up to the high watermark, read from its leader."""
-    lead = leader_of(cluster, topic, p) if via is None else via
-    with cluster.node(lead).raw() as c:
-        recs, hw = kafkawire.fetch_all(c, topic, p)
-    return recs, hw
+def read_partition(cluster, topic, p, via=None, timeout=15.0):
+    """Every record of p up to the high watermark, read from its leader.
+    Leadership may move meanwhile (a returning preferred replica takes it
+    back), so a NOT_LEADER answer means: find the leader again and retry."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lead = via if via is not None else wait_leader(cluster, topic, p, timeout=timeout)
+        try:
+            with cluster.node(lead).raw() as c:
+                return kafkawire.fetch_all(c, topic, p)
+        except AssertionError as e:
+            if "error %d" % NOT_LEADER_OR_FOLLOWER not in str(e) or time.monotonic() > deadline:
+                raise
 
 
 def segment_bytes(broker, topic, p):
