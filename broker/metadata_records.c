@@ -223,27 +223,49 @@ static Skiff__Metadata__ConfigEntry **configs_out(const struct md_config *c, int
     return p;
 }
 
+static void broker_out(const struct md_broker *in, Skiff__Metadata__BrokerRecord *b,
+                       Skiff__Metadata__MetadataRecord *o)
+{
+    skiff__metadata__broker_record__init(b);
+    b->broker_id = in->id;
+    b->incarnation_id = in->incarnation_id;
+    b->broker_epoch = in->epoch;
+    b->host = (char *)in->host;
+    b->port = in->port;
+    b->internal_host = (char *)in->internal_host;
+    b->internal_port = in->internal_port;
+    b->fenced = in->fenced;
+    o->body_case = SKIFF__METADATA__METADATA_RECORD__BODY_BROKER;
+    o->broker = b;
+}
+
+static void partition_out(const struct md_rec *r, Skiff__Metadata__PartitionRecord *p,
+                          Skiff__Metadata__MetadataRecord *o)
+{
+    const struct md_partition *st = &r->u.partition.st;
+    skiff__metadata__partition_record__init(p);
+    p->topic = (char *)r->u.partition.topic;
+    p->partition = r->u.partition.index;
+    p->n_replicas = (size_t)st->n_replicas;
+    p->replicas = (int32_t *)st->replicas;
+    p->n_isr = (size_t)st->n_isr;
+    p->isr = (int32_t *)st->isr;
+    p->leader = st->leader;
+    p->leader_epoch = st->leader_epoch;
+    p->partition_epoch = st->partition_epoch;
+    o->body_case = SKIFF__METADATA__METADATA_RECORD__BODY_PARTITION;
+    o->partition = p;
+}
+
 static int record_out(const struct md_rec *r, struct enc *e, size_t i)
 {
     Skiff__Metadata__MetadataRecord *o = &e->recs[i];
     skiff__metadata__metadata_record__init(o);
     e->rec_ptrs[i] = o;
     switch (r->type) {
-    case MD_REC_BROKER: {
-        Skiff__Metadata__BrokerRecord *b = &e->bodies[i].broker;
-        skiff__metadata__broker_record__init(b);
-        b->broker_id = r->u.broker.id;
-        b->incarnation_id = r->u.broker.incarnation_id;
-        b->broker_epoch = r->u.broker.epoch;
-        b->host = (char *)r->u.broker.host;
-        b->port = r->u.broker.port;
-        b->internal_host = (char *)r->u.broker.internal_host;
-        b->internal_port = r->u.broker.internal_port;
-        b->fenced = r->u.broker.fenced;
-        o->body_case = SKIFF__METADATA__METADATA_RECORD__BODY_BROKER;
-        o->broker = b;
+    case MD_REC_BROKER:
+        broker_out(&r->u.broker, &e->bodies[i].broker, o);
         return SK_OK;
-    }
     case MD_REC_BROKER_STATE: {
         Skiff__Metadata__BrokerStateRecord *s = &e->bodies[i].state;
         skiff__metadata__broker_state_record__init(s);
@@ -266,23 +288,9 @@ static int record_out(const struct md_rec *r, struct enc *e, size_t i)
         o->topic = t;
         return t->n_configs && !t->configs ? SK_ENOMEM : SK_OK;
     }
-    case MD_REC_PARTITION: {
-        Skiff__Metadata__PartitionRecord *p = &e->bodies[i].partition;
-        const struct md_partition *st = &r->u.partition.st;
-        skiff__metadata__partition_record__init(p);
-        p->topic = (char *)r->u.partition.topic;
-        p->partition = r->u.partition.index;
-        p->n_replicas = (size_t)st->n_replicas;
-        p->replicas = (int32_t *)st->replicas;
-        p->n_isr = (size_t)st->n_isr;
-        p->isr = (int32_t *)st->isr;
-        p->leader = st->leader;
-        p->leader_epoch = st->leader_epoch;
-        p->partition_epoch = st->partition_epoch;
-        o->body_case = SKIFF__METADATA__METADATA_RECORD__BODY_PARTITION;
-        o->partition = p;
+    case MD_REC_PARTITION:
+        partition_out(r, &e->bodies[i].partition, o);
         return SK_OK;
-    }
     case MD_REC_REMOVE_TOPIC:
         skiff__metadata__remove_topic_record__init(&e->bodies[i].remove);
         e->bodies[i].remove.name = (char *)r->u.remove.name;
