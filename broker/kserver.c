@@ -47,6 +47,8 @@ static void conn_close(struct kconn *c, const char *why);
 
 size_t kserver_connections(const struct kserver *s) { return s->nconns; }
 
+const char *kreq_peer(const struct kreq *r) { return r->conn ? r->conn->peer : ""; }
+
 static void kreq_free(struct kreq *r)
 {
     sk_writer_free(&r->body);

@@ -124,6 +124,32 @@
 /* A snapshot is sent and held in memory whole. */
 #define SK_RAFT_SNAPSHOT_BYTES_MAX (32 * 1024 * 1024)
 
+/* --- consumer groups --------------------------------------------------------- */
+
+/* Members of one group.  Kafka's group.max.size defaults to unlimited, but a
+ * coordinator answers the leader's JoinGroup with every member's metadata in
+ * one response, so a bound keeps that response and the stored group record
+ * well inside a frame and a batch. */
+#define SK_GROUP_MEMBERS_MAX 1000
+/* Group ids, member ids, instance ids, client ids, protocol names and types
+ * are Kafka strings (int16 length); ids beyond this are refused so a group's
+ * stored record stays small. */
+#define SK_GROUP_ID_BYTES_MAX 255
+/* Assignors one member may offer (clients offer one to three). */
+#define SK_GROUP_PROTOCOLS_MAX 16
+/* One member's subscription or assignment bytes: a consumer lists its topics
+ * or partitions there; Kafka bounds it only by the request size. */
+#define SK_GROUP_MEMBER_BYTES_MAX (256 * 1024)
+/* Committed-offset metadata string (Kafka's offset.metadata.max.bytes default
+ * 4096: OFFSET_METADATA_TOO_LARGE above). */
+#define SK_OFFSET_METADATA_BYTES_MAX 4096
+/* Bytes of __consumer_offsets read per step while a coordinator loads a
+ * partition, so loading never stalls the event loop for long. */
+#define SK_GROUP_LOAD_STEP_BYTES (1024 * 1024)
+
+static_assert((uint64_t)SK_GROUP_MEMBERS_MAX * 2 * SK_GROUP_MEMBER_BYTES_MAX < SK_SOCKET_REQUEST_MAX_BYTES_MAX,
+              "a full group's metadata and assignments fit in one record batch");
+
 /* --- config ------------------------------------------------------------------ */
 
 #define SK_CONFIG_LINE_MAX 4096
