@@ -3,6 +3,7 @@
  * handleLeaveGroup, KIP-345 static membership, KIP-134 delayed initial
  * rebalance). */
 #include "group.h"
+#include "group_internal.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ const char *group_state_name(enum group_state s)
     return "Unknown";
 }
 
-static bool slice_is(struct sk_slice s, const char *c)
+bool group_slice_is(struct sk_slice s, const char *c)
 {
     size_t n = s.len > 0 ? (size_t)s.len : 0;
     if (!c)
@@ -38,9 +39,12 @@ static bool slice_is(struct sk_slice s, const char *c)
     return s.ptr && strlen(c) == n && memcmp(s.ptr, c, n) == 0;
 }
 
-static bool slice_empty(struct sk_slice s) { return s.len <= 0; }
+bool group_slice_empty(struct sk_slice s)
+{
+    return s.len <= 0;
+}
 
-static char *slice_dup(struct sk_slice s)
+char *group_slice_dup(struct sk_slice s)
 {
     if (!s.ptr || s.len < 0)
         return NULL;
@@ -48,7 +52,7 @@ static char *slice_dup(struct sk_slice s)
 }
 
 /* Copies bytes; *out NULL for an empty value.  0 or SK_ENOMEM. */
-static int bytes_dup(struct sk_slice s, uint8_t **out, int32_t *len)
+int group_bytes_dup(struct sk_slice s, uint8_t **out, int32_t *len)
 {
     *out = NULL;
     *len = s.len > 0 ? s.len : 0;
@@ -61,7 +65,7 @@ static int bytes_dup(struct sk_slice s, uint8_t **out, int32_t *len)
     return 0;
 }
 
-static void set_state(struct group *g, enum group_state s, int64_t now_ms)
+void group_set_state(struct group *g, enum group_state s, int64_t now_ms)
 {
     g->state = s;
     g->state_since_ms = now_ms;
@@ -69,7 +73,7 @@ static void set_state(struct group *g, enum group_state s, int64_t now_ms)
 
 /* ------------------------------------------------------------ members */
 
-static void free_protocols(struct group_protocol *p, int32_t n)
+void group_free_protocols(struct group_protocol *p, int32_t n)
 {
     for (int32_t i = 0; i < n; i++) {
         sk_free(p[i].name);
@@ -78,7 +82,7 @@ static void free_protocols(struct group_protocol *p, int32_t n)
     sk_free(p);
 }
 
-static void free_member(struct group_member *m)
+void group_free_member(struct group_member *m)
 {
     if (!m)
         return;
@@ -86,7 +90,7 @@ static void free_member(struct group_member *m)
     sk_free(m->instance_id);
     sk_free(m->client_id);
     sk_free(m->client_host);
-    free_protocols(m->protocols, m->n_protocols);
+    group_free_protocols(m->protocols, m->n_protocols);
     sk_free(m->assignment);
     sk_free(m);
 }
@@ -94,17 +98,17 @@ static void free_member(struct group_member *m)
 struct group_member *group_find_member(const struct group *g, struct sk_slice member_id)
 {
     for (int32_t i = 0; i < g->n_members; i++)
-        if (slice_is(member_id, g->members[i]->member_id))
+        if (group_slice_is(member_id, g->members[i]->member_id))
             return g->members[i];
     return NULL;
 }
 
-static struct group_member *find_instance(const struct group *g, struct sk_slice instance_id)
+struct group_member *group_find_instance(const struct group *g, struct sk_slice instance_id)
 {
     if (!instance_id.ptr)
         return NULL;
     for (int32_t i = 0; i < g->n_members; i++)
-        if (g->members[i]->instance_id && slice_is(instance_id, g->members[i]->instance_id))
+        if (g->members[i]->instance_id && group_slice_is(instance_id, g->members[i]->instance_id))
             return g->members[i];
     return NULL;
 }
@@ -118,7 +122,7 @@ struct sk_slice group_member_metadata(const struct group_member *m, const char *
     return none;
 }
 
-static int add_member(struct group *g, struct group_member *m)
+int group_add_member(struct group *g, struct group_member *m)
 {
     if (g->n_members == g->members_cap) {
         int32_t cap = g->members_cap ? g->members_cap * 2 : 4;
@@ -157,40 +161,7 @@ static void remove_member(struct group *g, struct group_member *m, int16_t error
         sk_free(g->leader_id);
         g->leader_id = NULL;
     }
-    free_member(m);
-}
-
-static int set_protocols(struct group_member *m, const struct group_join_req *req)
-{
-    struct group_protocol *p = sk_calloc((size_t)req->n_protocols, sizeof(*p));
-    if (!p)
-        return SK_ENOMEM;
-    for (int32_t i = 0; i < req->n_protocols; i++) {
-        p[i].name = slice_dup(req->protocol_names[i]);
-        if (!p[i].name || bytes_dup(req->protocol_metadata[i], &p[i].metadata, &p[i].metadata_len)) {
-            free_protocols(p, i + 1);
-            return SK_ENOMEM;
-        }
-    }
-    free_protocols(m->protocols, m->n_protocols);
-    m->protocols = p;
-    m->n_protocols = req->n_protocols;
-    return 0;
-}
-
-static bool same_protocols(const struct group_member *m, const struct group_join_req *req)
-{
-    if (m->n_protocols != req->n_protocols)
-        return false;
-    for (int32_t i = 0; i < req->n_protocols; i++) {
-        const struct group_protocol *p = &m->protocols[i];
-        struct sk_slice md = req->protocol_metadata[i];
-        int32_t len = md.len > 0 ? md.len : 0;
-        if (!slice_is(req->protocol_names[i], p->name) || len != p->metadata_len ||
-            (len && memcmp(md.ptr, p->metadata, (size_t)len) != 0))
-            return false;
-    }
-    return true;
+    group_free_member(m);
 }
 
 static bool member_supports(const struct group_member *m, const char *name)
@@ -198,37 +169,6 @@ static bool member_supports(const struct group_member *m, const char *name)
     for (int32_t i = 0; i < m->n_protocols; i++)
         if (strcmp(m->protocols[i].name, name) == 0)
             return true;
-    return false;
-}
-
-/* Kafka's GroupMetadata.supportsProtocols: the joining member (whose id is
- * `self`, NULL when new) must share at least one protocol with every other
- * member, and the protocol type must match. */
-static bool supports_protocols(const struct group *g, const struct group_join_req *req, const struct group_member *self)
-{
-    if (slice_empty(req->protocol_type) || req->n_protocols == 0)
-        return false;
-    int32_t others = 0;
-    for (int32_t i = 0; i < g->n_members; i++)
-        others += g->members[i] != self;
-    if (others == 0)
-        return true;
-    if (!slice_is(req->protocol_type, g->protocol_type))
-        return false;
-    for (int32_t p = 0; p < req->n_protocols; p++) {
-        bool all = true;
-        for (int32_t i = 0; i < g->n_members && all; i++) {
-            const struct group_member *m = g->members[i];
-            if (m == self)
-                continue;
-            bool has = false;
-            for (int32_t k = 0; k < m->n_protocols && !has; k++)
-                has = slice_is(req->protocol_names[p], m->protocols[k].name);
-            all = has;
-        }
-        if (all)
-            return true;
-    }
     return false;
 }
 
@@ -286,7 +226,7 @@ struct group *group_new(const char *group_id, const struct group_settings *s, co
     g->ops_arg = ops_arg;
     g->initial_join_start_ms = -1;
     g->coordinator_partition = -1;
-    set_state(g, GROUP_EMPTY, now_ms);
+    group_set_state(g, GROUP_EMPTY, now_ms);
     return g;
 }
 
@@ -303,7 +243,7 @@ void group_free(struct group *g)
         return;
     for (int32_t i = 0; i < g->n_members; i++) {
         assert(!g->members[i]->join_ctx && !g->members[i]->sync_ctx);
-        free_member(g->members[i]);
+        group_free_member(g->members[i]);
     }
     sk_free(g->members);
     for (int32_t i = 0; i < g->n_offsets; i++) {
@@ -330,7 +270,7 @@ void group_forget_ctx(struct group *g, void *ctx)
 
 /* ------------------------------------------------------------ rebalance */
 
-static void answer_join(struct group *g, struct group_member *m, int16_t error)
+void group_answer_join(struct group *g, struct group_member *m, int16_t error)
 {
     void *ctx = m->join_ctx;
     m->join_ctx = NULL;
@@ -386,18 +326,18 @@ static bool all_joined(const struct group *g)
 
 /* Ends the join phase early once every member has rejoined, except during
  * the delayed initial rebalance (KIP-134), which waits for more members. */
-static void maybe_complete_join(struct group *g, int64_t now_ms)
+void group_maybe_complete_join(struct group *g, int64_t now_ms)
 {
     if (g->state == GROUP_PREPARING_REBALANCE && g->initial_join_start_ms < 0 && all_joined(g))
         complete_join(g, now_ms);
 }
 
-static void prepare_rebalance(struct group *g, int64_t now_ms)
+void group_prepare_rebalance(struct group *g, int64_t now_ms)
 {
     if (g->state == GROUP_COMPLETING_REBALANCE)
         reset_assignments(g, KAFKA_REBALANCE_IN_PROGRESS);
     bool initial = g->state == GROUP_EMPTY;
-    set_state(g, GROUP_PREPARING_REBALANCE, now_ms);
+    group_set_state(g, GROUP_PREPARING_REBALANCE, now_ms);
     if (initial && g->settings->initial_rebalance_delay_ms > 0) {
         g->initial_join_start_ms = now_ms;
         g->rebalance_deadline_ms = now_ms + g->settings->initial_rebalance_delay_ms;
@@ -405,12 +345,12 @@ static void prepare_rebalance(struct group *g, int64_t now_ms)
         g->initial_join_start_ms = -1;
         g->rebalance_deadline_ms = now_ms + max_rebalance_timeout(g);
     }
-    maybe_complete_join(g, now_ms);
+    group_maybe_complete_join(g, now_ms);
 }
 
 /* A new member during the initial delay pushes the deadline out by another
  * delay, never beyond the rebalance timeout from the start. */
-static void extend_initial_delay(struct group *g, int64_t now_ms)
+void group_extend_initial_delay(struct group *g, int64_t now_ms)
 {
     if (g->initial_join_start_ms < 0)
         return;
@@ -433,7 +373,7 @@ static void complete_join(struct group *g, int64_t now_ms)
     if (g->n_members == 0) {
         sk_free(g->leader_id);
         g->leader_id = NULL;
-        set_state(g, GROUP_EMPTY, now_ms);
+        group_set_state(g, GROUP_EMPTY, now_ms);
         /* The new (empty) generation is recorded so a coordinator that
          * reloads the group does not accept the old generation's members. */
         g->ops->persist(g->ops_arg, g);
@@ -443,188 +383,11 @@ static void complete_join(struct group *g, int64_t now_ms)
     g->protocol_name = proto ? sk_strdup(proto) : NULL;
     if (!g->leader_id)
         g->leader_id = sk_strdup(g->members[0]->member_id);
-    set_state(g, GROUP_COMPLETING_REBALANCE, now_ms);
+    group_set_state(g, GROUP_COMPLETING_REBALANCE, now_ms);
     for (int32_t i = 0; i < g->n_members; i++) {
         struct group_member *m = g->members[i];
         m->session_deadline_ms = now_ms + m->session_timeout_ms;
-        answer_join(g, m, (g->protocol_name && g->leader_id) ? KAFKA_NONE : KAFKA_UNKNOWN_SERVER_ERROR);
-    }
-}
-
-/* ------------------------------------------------------------ join */
-
-static struct group_member *new_member(struct group *g, const struct group_join_req *req)
-{
-    struct group_member *m = sk_calloc(1, sizeof(*m));
-    if (!m)
-        return NULL;
-    char id[SK_GROUP_ID_BYTES_MAX + 96];
-    int n = snprintf(id, sizeof(id), "%.*s-%s-%llu", req->client_id.len > 0 ? req->client_id.len : 0,
-                     req->client_id.ptr ? (const char *)req->client_id.ptr : "", g->settings->member_id_salt,
-                     (unsigned long long)++g->next_member_seq);
-    m->member_id = sk_strndup(id, n < (int)sizeof(id) ? (size_t)n : sizeof(id) - 1);
-    m->instance_id = slice_dup(req->instance_id);
-    m->client_id = slice_dup(req->client_id.ptr ? req->client_id : (struct sk_slice){(const uint8_t *)"", 0});
-    m->client_host = slice_dup(req->client_host.ptr ? req->client_host : (struct sk_slice){(const uint8_t *)"", 0});
-    if (!m->member_id || !m->client_id || !m->client_host || (req->instance_id.ptr && !m->instance_id) ||
-        set_protocols(m, req) || add_member(g, m)) {
-        free_member(m);
-        return NULL;
-    }
-    return m;
-}
-
-/* m (just appended) takes old's place in the member list; old is answered
- * FENCED_INSTANCE_ID for anything it had parked and freed. */
-static void replace_member(struct group *g, struct group_member *old, struct group_member *m)
-{
-    assert(g->n_members >= 2 && g->members[g->n_members - 1] == m);
-    g->n_members--;
-    for (int32_t i = 0; i < g->n_members; i++)
-        if (g->members[i] == old)
-            g->members[i] = m;
-    if (old->join_ctx) {
-        void *ctx = old->join_ctx;
-        old->join_ctx = NULL;
-        struct group_join_result res = {.error = KAFKA_FENCED_INSTANCE_ID, .generation = -1,
-                                        .member_id = old->member_id, .g = g};
-        g->ops->join_done(g->ops_arg, ctx, &res);
-    }
-    if (old->sync_ctx) {
-        void *ctx = old->sync_ctx;
-        old->sync_ctx = NULL;
-        g->ops->sync_done(g->ops_arg, ctx, KAFKA_FENCED_INSTANCE_ID, NULL, 0);
-    }
-    free_member(old);
-}
-
-static int16_t join_precheck(const struct group *g, const struct group_join_req *req)
-{
-    if (g->state == GROUP_DEAD)
-        return KAFKA_COORDINATOR_NOT_AVAILABLE;
-    if (req->session_timeout_ms < g->settings->min_session_timeout_ms ||
-        req->session_timeout_ms > g->settings->max_session_timeout_ms)
-        return KAFKA_INVALID_SESSION_TIMEOUT;
-    if (req->n_protocols > SK_GROUP_PROTOCOLS_MAX)
-        return KAFKA_INCONSISTENT_GROUP_PROTOCOL;
-    return KAFKA_NONE;
-}
-
-static void join_fail(struct group *g, void *ctx, struct sk_slice member_id, int16_t error)
-{
-    char *id = slice_dup(member_id);
-    struct group_join_result res = {.error = error, .generation = -1, .member_id = id ? id : "", .g = g};
-    g->ops->join_done(g->ops_arg, ctx, &res);
-    sk_free(id);
-}
-
-/* A known member's JoinGroup: rebalance if it changes anything or comes from
- * the leader (who may have new topic metadata), else hand back the current
- * generation (the member lost its previous response). */
-static void join_known(struct group *g, struct group_member *m, const struct group_join_req *req, void *ctx,
-                       int64_t now_ms)
-{
-    if (m->join_ctx) { /* a retry replaces the earlier parked attempt */
-        void *old = m->join_ctx;
-        m->join_ctx = NULL;
-        join_fail(g, old, (struct sk_slice){(const uint8_t *)m->member_id, (int32_t)strlen(m->member_id)},
-                  KAFKA_REBALANCE_IN_PROGRESS);
-    }
-    bool changed = !same_protocols(m, req);
-    bool leader = g->leader_id && strcmp(g->leader_id, m->member_id) == 0;
-    m->session_timeout_ms = req->session_timeout_ms;
-    m->rebalance_timeout_ms = req->rebalance_timeout_ms;
-    m->session_deadline_ms = now_ms + m->session_timeout_ms;
-    if (changed && set_protocols(m, req)) {
-        join_fail(g, ctx, req->member_id, KAFKA_UNKNOWN_SERVER_ERROR);
-        return;
-    }
-    m->join_ctx = ctx;
-    switch (g->state) {
-    case GROUP_PREPARING_REBALANCE:
-        maybe_complete_join(g, now_ms);
-        break;
-    case GROUP_COMPLETING_REBALANCE:
-    case GROUP_STABLE:
-        if (changed || (g->state == GROUP_STABLE && leader))
-            prepare_rebalance(g, now_ms);
-        else
-            answer_join(g, m, KAFKA_NONE);
-        break;
-    default:
-        prepare_rebalance(g, now_ms);
-        break;
-    }
-}
-
-void group_join(struct group *g, const struct group_join_req *req, void *ctx, int64_t now_ms)
-{
-    int16_t err = join_precheck(g, req);
-    if (!err && !(g->n_members == 0 ? supports_protocols(g, req, NULL)
-                                    : supports_protocols(g, req, group_find_member(g, req->member_id))))
-        err = KAFKA_INCONSISTENT_GROUP_PROTOCOL;
-    if (err) {
-        join_fail(g, ctx, req->member_id, err);
-        return;
-    }
-    struct group_member *m = NULL;
-    if (!slice_empty(req->member_id)) {
-        m = group_find_member(g, req->member_id);
-        if (!m) {
-            join_fail(g, ctx, req->member_id, KAFKA_UNKNOWN_MEMBER_ID);
-            return;
-        }
-        if (req->instance_id.ptr && (!m->instance_id || !slice_is(req->instance_id, m->instance_id))) {
-            join_fail(g, ctx, req->member_id, KAFKA_FENCED_INSTANCE_ID);
-            return;
-        }
-        join_known(g, m, req, ctx, now_ms);
-        return;
-    }
-    struct group_member *old = find_instance(g, req->instance_id);
-    if (!old && g->n_members >= SK_GROUP_MEMBERS_MAX) {
-        join_fail(g, ctx, req->member_id, KAFKA_GROUP_MAX_SIZE_REACHED);
-        return;
-    }
-    bool was_empty = g->n_members == 0;
-    m = new_member(g, req);
-    if (!m) {
-        join_fail(g, ctx, req->member_id, KAFKA_UNKNOWN_SERVER_ERROR);
-        return;
-    }
-    if (was_empty) {
-        sk_free(g->protocol_type);
-        g->protocol_type = slice_dup(req->protocol_type);
-    }
-    m->session_timeout_ms = req->session_timeout_ms;
-    m->rebalance_timeout_ms = req->rebalance_timeout_ms;
-    m->session_deadline_ms = now_ms + m->session_timeout_ms;
-    if (old) {
-        /* KIP-345: a static member restarting takes over its old identity;
-         * the old member id is fenced, and it keeps its assignment. */
-        m->assignment = old->assignment;
-        m->assignment_len = old->assignment_len;
-        old->assignment = NULL;
-        if (g->leader_id && strcmp(g->leader_id, old->member_id) == 0) {
-            sk_free(g->leader_id);
-            g->leader_id = sk_strdup(m->member_id);
-        }
-        replace_member(g, old, m);
-        if (g->state == GROUP_STABLE || g->state == GROUP_COMPLETING_REBALANCE) {
-            m->join_ctx = ctx;
-            if (g->state == GROUP_STABLE && !(g->leader_id && strcmp(g->leader_id, m->member_id) == 0))
-                answer_join(g, m, KAFKA_NONE);
-            else
-                prepare_rebalance(g, now_ms);
-            return;
-        }
-    }
-    m->join_ctx = ctx;
-    if (g->state == GROUP_PREPARING_REBALANCE) {
-        extend_initial_delay(g, now_ms);
-        maybe_complete_join(g, now_ms);
-    } else {
-        prepare_rebalance(g, now_ms);
+        group_answer_join(g, m, (g->protocol_name && g->leader_id) ? KAFKA_NONE : KAFKA_UNKNOWN_SERVER_ERROR);
     }
 }
 
@@ -638,12 +401,12 @@ static int16_t member_check(const struct group *g, struct sk_slice member_id, st
     if (g->state == GROUP_DEAD)
         return KAFKA_COORDINATOR_NOT_AVAILABLE;
     struct group_member *m = group_find_member(g, member_id);
-    struct group_member *by_instance = find_instance(g, instance_id);
+    struct group_member *by_instance = group_find_instance(g, instance_id);
     if (by_instance && by_instance != m)
         return KAFKA_FENCED_INSTANCE_ID;
     if (!m)
         return KAFKA_UNKNOWN_MEMBER_ID;
-    if (instance_id.ptr && m->instance_id && !slice_is(instance_id, m->instance_id))
+    if (instance_id.ptr && m->instance_id && !group_slice_is(instance_id, m->instance_id))
         return KAFKA_FENCED_INSTANCE_ID;
     if (generation != g->generation)
         return KAFKA_ILLEGAL_GENERATION;
@@ -651,22 +414,23 @@ static int16_t member_check(const struct group *g, struct sk_slice member_id, st
     return KAFKA_NONE;
 }
 
-static int store_assignments(struct group *g, const struct sk_slice *ids, const struct sk_slice *assignments, int32_t n)
+static int store_assignments(struct group *g, const struct sk_slice *ids, const struct sk_slice *assignments,
+                             int32_t n)
 {
     for (int32_t i = 0; i < n; i++) {
         struct group_member *m = group_find_member(g, ids[i]);
         if (!m)
             continue; /* an assignment for a member that already left */
         sk_free(m->assignment);
-        if (bytes_dup(assignments[i], &m->assignment, &m->assignment_len))
+        if (group_bytes_dup(assignments[i], &m->assignment, &m->assignment_len))
             return SK_ENOMEM;
     }
     return 0;
 }
 
 void group_sync(struct group *g, struct sk_slice member_id, struct sk_slice instance_id, int32_t generation,
-                const struct sk_slice *assign_member_ids, const struct sk_slice *assignments, int32_t n_assignments,
-                void *ctx, int64_t now_ms)
+                const struct sk_slice *assign_member_ids, const struct sk_slice *assignments,
+                int32_t n_assignments, void *ctx, int64_t now_ms)
 {
     struct group_member *m = NULL;
     int16_t err = member_check(g, member_id, instance_id, generation, &m);
@@ -695,7 +459,7 @@ void group_sync(struct group *g, struct sk_slice member_id, struct sk_slice inst
         return;
     if (store_assignments(g, assign_member_ids, assignments, n_assignments)) {
         reset_assignments(g, KAFKA_UNKNOWN_SERVER_ERROR);
-        prepare_rebalance(g, now_ms);
+        group_prepare_rebalance(g, now_ms);
         return;
     }
     g->persist_pending = true;
@@ -712,10 +476,10 @@ void group_persisted(struct group *g, int32_t generation, int16_t error, int64_t
     if (error) {
         /* Kafka: the members rejoin and the leader assigns again. */
         reset_assignments(g, error);
-        prepare_rebalance(g, now_ms);
+        group_prepare_rebalance(g, now_ms);
         return;
     }
-    set_state(g, GROUP_STABLE, now_ms);
+    group_set_state(g, GROUP_STABLE, now_ms);
     for (int32_t i = 0; i < g->n_members; i++) {
         struct group_member *m = g->members[i];
         m->session_deadline_ms = now_ms + m->session_timeout_ms;
@@ -729,8 +493,8 @@ void group_persisted(struct group *g, int32_t generation, int16_t error, int64_t
 
 /* ------------------------------------------------------------ heartbeat, leave, commit */
 
-int16_t group_heartbeat(struct group *g, struct sk_slice member_id, struct sk_slice instance_id, int32_t generation,
-                        int64_t now_ms)
+int16_t group_heartbeat(struct group *g, struct sk_slice member_id, struct sk_slice instance_id,
+                        int32_t generation, int64_t now_ms)
 {
     if (g->state == GROUP_EMPTY)
         return KAFKA_UNKNOWN_MEMBER_ID;
@@ -748,10 +512,10 @@ int16_t group_leave(struct group *g, struct sk_slice member_id, struct sk_slice 
         return KAFKA_COORDINATOR_NOT_AVAILABLE;
     struct group_member *m;
     if (instance_id.ptr) {
-        m = find_instance(g, instance_id);
+        m = group_find_instance(g, instance_id);
         if (!m)
             return KAFKA_UNKNOWN_MEMBER_ID;
-        if (!slice_empty(member_id) && !slice_is(member_id, m->member_id))
+        if (!group_slice_empty(member_id) && !group_slice_is(member_id, m->member_id))
             return KAFKA_FENCED_INSTANCE_ID;
     } else {
         m = group_find_member(g, member_id);
@@ -760,9 +524,9 @@ int16_t group_leave(struct group *g, struct sk_slice member_id, struct sk_slice 
     }
     remove_member(g, m, KAFKA_UNKNOWN_MEMBER_ID);
     if (g->state == GROUP_STABLE || g->state == GROUP_COMPLETING_REBALANCE)
-        prepare_rebalance(g, now_ms);
+        group_prepare_rebalance(g, now_ms);
     else
-        maybe_complete_join(g, now_ms);
+        group_maybe_complete_join(g, now_ms);
     return KAFKA_NONE;
 }
 
@@ -771,7 +535,7 @@ int16_t group_commit_check(struct group *g, struct sk_slice member_id, struct sk
 {
     if (g->state == GROUP_DEAD)
         return KAFKA_COORDINATOR_NOT_AVAILABLE;
-    if (generation < 0 && slice_empty(member_id) && !instance_id.ptr)
+    if (generation < 0 && group_slice_empty(member_id) && !instance_id.ptr)
         return g->n_members == 0 ? KAFKA_NONE : KAFKA_ILLEGAL_GENERATION;
     struct group_member *m = NULL;
     int16_t err = member_check(g, member_id, instance_id, generation, &m);
@@ -804,11 +568,11 @@ void group_tick(struct group *g, int64_t now_ms)
         }
     }
     if (expired && (g->state == GROUP_STABLE || g->state == GROUP_COMPLETING_REBALANCE))
-        prepare_rebalance(g, now_ms);
+        group_prepare_rebalance(g, now_ms);
     if (g->state == GROUP_PREPARING_REBALANCE && now_ms >= g->rebalance_deadline_ms)
         complete_join(g, now_ms);
     else
-        maybe_complete_join(g, now_ms);
+        group_maybe_complete_join(g, now_ms);
 }
 
 int64_t group_next_deadline_ms(const struct group *g)
@@ -828,16 +592,18 @@ int64_t group_next_deadline_ms(const struct group *g)
 
 /* ------------------------------------------------------------ restore */
 
-static struct group_member *restored_member(const struct group_loaded_member *lm, struct sk_slice protocol_name,
-                                            int64_t now_ms)
+static struct group_member *restored_member(const struct group_loaded_member *lm,
+                                            struct sk_slice protocol_name, int64_t now_ms)
 {
     struct group_member *m = sk_calloc(1, sizeof(*m));
     if (!m)
         return NULL;
-    m->member_id = slice_dup(lm->member_id);
-    m->instance_id = slice_dup(lm->instance_id);
-    m->client_id = slice_dup(lm->client_id.ptr ? lm->client_id : (struct sk_slice){(const uint8_t *)"", 0});
-    m->client_host = slice_dup(lm->client_host.ptr ? lm->client_host : (struct sk_slice){(const uint8_t *)"", 0});
+    m->member_id = group_slice_dup(lm->member_id);
+    m->instance_id = group_slice_dup(lm->instance_id);
+    m->client_id =
+        group_slice_dup(lm->client_id.ptr ? lm->client_id : (struct sk_slice){(const uint8_t *)"", 0});
+    m->client_host =
+        group_slice_dup(lm->client_host.ptr ? lm->client_host : (struct sk_slice){(const uint8_t *)"", 0});
     m->session_timeout_ms = lm->session_timeout_ms;
     m->rebalance_timeout_ms = lm->rebalance_timeout_ms;
     m->session_deadline_ms = now_ms + lm->session_timeout_ms;
@@ -846,45 +612,45 @@ static struct group_member *restored_member(const struct group_loaded_member *lm
               (!lm->instance_id.ptr || m->instance_id);
     if (ok) {
         m->n_protocols = 1;
-        m->protocols[0].name = slice_dup(protocol_name);
+        m->protocols[0].name = group_slice_dup(protocol_name);
         ok = m->protocols[0].name &&
-             !bytes_dup(lm->subscription, &m->protocols[0].metadata, &m->protocols[0].metadata_len) &&
-             !bytes_dup(lm->assignment, &m->assignment, &m->assignment_len);
+             !group_bytes_dup(lm->subscription, &m->protocols[0].metadata, &m->protocols[0].metadata_len) &&
+             !group_bytes_dup(lm->assignment, &m->assignment, &m->assignment_len);
     }
     if (!ok) {
-        free_member(m);
+        group_free_member(m);
         return NULL;
     }
     return m;
 }
 
-int group_restore(struct group *g, int32_t generation, struct sk_slice protocol_type, struct sk_slice protocol_name,
-                  struct sk_slice leader_id, const struct group_loaded_member *members, int32_t n_members,
-                  int64_t now_ms)
+int group_restore(struct group *g, int32_t generation, struct sk_slice protocol_type,
+                  struct sk_slice protocol_name, struct sk_slice leader_id,
+                  const struct group_loaded_member *members, int32_t n_members, int64_t now_ms)
 {
     group_unload(g, KAFKA_NOT_COORDINATOR); /* nothing is parked during a load */
     g->generation = generation;
     sk_free(g->protocol_type);
     sk_free(g->protocol_name);
     sk_free(g->leader_id);
-    g->protocol_type = slice_dup(protocol_type);
-    g->protocol_name = n_members > 0 ? slice_dup(protocol_name) : NULL;
-    g->leader_id = n_members > 0 ? slice_dup(leader_id) : NULL;
+    g->protocol_type = group_slice_dup(protocol_type);
+    g->protocol_name = n_members > 0 ? group_slice_dup(protocol_name) : NULL;
+    g->leader_id = n_members > 0 ? group_slice_dup(leader_id) : NULL;
     g->persist_pending = false;
     g->initial_join_start_ms = -1;
-    set_state(g, GROUP_EMPTY, now_ms);
+    group_set_state(g, GROUP_EMPTY, now_ms);
     if (n_members > 0 && (!g->protocol_name || !g->leader_id))
         return SK_ECORRUPT;
     for (int32_t i = 0; i < n_members; i++) {
         struct group_member *m = restored_member(&members[i], protocol_name, now_ms);
-        if (!m || add_member(g, m)) {
-            free_member(m);
+        if (!m || group_add_member(g, m)) {
+            group_free_member(m);
             group_unload(g, KAFKA_NOT_COORDINATOR);
             g->state = GROUP_EMPTY;
             return SK_ENOMEM;
         }
     }
     if (n_members > 0)
-        set_state(g, GROUP_STABLE, now_ms);
+        group_set_state(g, GROUP_STABLE, now_ms);
     return 0;
 }

@@ -156,10 +156,10 @@ struct group_join_req {
 
 void group_join(struct group *g, const struct group_join_req *req, void *ctx, int64_t now_ms);
 void group_sync(struct group *g, struct sk_slice member_id, struct sk_slice instance_id, int32_t generation,
-                const struct sk_slice *assign_member_ids, const struct sk_slice *assignments, int32_t n_assignments,
-                void *ctx, int64_t now_ms);
-int16_t group_heartbeat(struct group *g, struct sk_slice member_id, struct sk_slice instance_id, int32_t generation,
-                        int64_t now_ms);
+                const struct sk_slice *assign_member_ids, const struct sk_slice *assignments,
+                int32_t n_assignments, void *ctx, int64_t now_ms);
+int16_t group_heartbeat(struct group *g, struct sk_slice member_id, struct sk_slice instance_id,
+                        int32_t generation, int64_t now_ms);
 /* One member leaving (LeaveGroup v0-2 by member id; v3 by member id or
  * instance id). */
 int16_t group_leave(struct group *g, struct sk_slice member_id, struct sk_slice instance_id, int64_t now_ms);
@@ -185,9 +185,9 @@ struct group_loaded_member {
     int32_t session_timeout_ms, rebalance_timeout_ms;
     struct sk_slice subscription, assignment;
 };
-int group_restore(struct group *g, int32_t generation, struct sk_slice protocol_type, struct sk_slice protocol_name,
-                  struct sk_slice leader_id, const struct group_loaded_member *members, int32_t n_members,
-                  int64_t now_ms);
+int group_restore(struct group *g, int32_t generation, struct sk_slice protocol_type,
+                  struct sk_slice protocol_name, struct sk_slice leader_id,
+                  const struct group_loaded_member *members, int32_t n_members, int64_t now_ms);
 
 /* The member's metadata for protocol `name`, or an empty slice. */
 struct sk_slice group_member_metadata(const struct group_member *m, const char *name);
@@ -205,6 +205,7 @@ const struct group_offset *group_offset_get(const struct group *g, struct sk_sli
 /* Offsets that offsets.retention has expired at now_ms: a group without
  * members expires offsets retention_ms after it emptied (or after the commit,
  * whichever is later); a group with members keeps them. */
-bool group_offset_expired(const struct group *g, const struct group_offset *o, int64_t retention_ms, int64_t now_ms);
+bool group_offset_expired(const struct group *g, const struct group_offset *o, int64_t retention_ms,
+                          int64_t now_ms);
 
 #endif

@@ -244,8 +244,10 @@ static int16_t ops_persist(void *arg, struct group *g)
     grec_group_value(&value, g);
     int16_t err = KAFKA_UNKNOWN_SERVER_ERROR;
     if (!key.err && !value.err) {
-        grec_batch_add(&b, (struct sk_slice){key.p, (int32_t)key.len}, (struct sk_slice){value.p, (int32_t)value.len});
-        err = gstore_append(gc, g->coordinator_partition, &b, GSTORE_GROUP, g->group_id, g->generation, NULL, NULL);
+        grec_batch_add(&b, (struct sk_slice){key.p, (int32_t)key.len},
+                       (struct sk_slice){value.p, (int32_t)value.len});
+        err = gstore_append(gc, g->coordinator_partition, &b, GSTORE_GROUP, g->group_id, g->generation, NULL,
+                            NULL);
     }
     sk_writer_free(&key);
     sk_writer_free(&value);
@@ -289,8 +291,8 @@ static void load_cb(evutil_socket_t fd, short what, void *arg)
         if (rc) {
             /* The partition stays loading: serving its groups from a partial
              * replay could hand out offsets older than committed ones. */
-            SK_ERROR("group_load_failed", "partition=%d offset=%lld err=\"%s\"", i, (long long)gp->load_offset,
-                     sk_strerror(rc));
+            SK_ERROR("group_load_failed", "partition=%d offset=%lld err=\"%s\"", i,
+                     (long long)gp->load_offset, sk_strerror(rc));
             continue;
         }
         if (done) {
@@ -305,7 +307,8 @@ static void load_cb(evutil_socket_t fd, short what, void *arg)
         event_active(gc->load_ev, EV_TIMEOUT, 0);
 }
 
-void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition, int32_t leader_epoch)
+void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition,
+                                         int32_t leader_epoch)
 {
     struct topic *tp = offsets_topic(gc);
     if (!tp || partition < 0 || partition >= tp->n_partitions || ensure_parts(gc, tp->n_partitions))
@@ -364,7 +367,8 @@ int16_t group_coordinator_ensure_topic(struct group_coordinator *gc)
     return KAFKA_NONE;
 }
 
-int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice group_id, int32_t *partition_out)
+int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice group_id,
+                                int32_t *partition_out)
 {
     struct topic *tp = offsets_topic(gc);
     if (!tp || !gc->parts)
@@ -427,7 +431,8 @@ static void expire_group(struct group_coordinator *gc, struct group *g, int64_t 
         if (!group_offset_expired(g, o, retention_ms, now_ms))
             continue;
         sk_writer_reset(&key);
-        grec_offset_key(&key, g->group_id, (struct sk_slice){(const uint8_t *)o->topic, (int32_t)strlen(o->topic)},
+        grec_offset_key(&key, g->group_id,
+                        (struct sk_slice){(const uint8_t *)o->topic, (int32_t)strlen(o->topic)},
                         o->partition);
         grec_batch_add(&b, (struct sk_slice){key.p, (int32_t)key.len}, (struct sk_slice){NULL, -1});
         expired++;
@@ -442,7 +447,8 @@ static void expire_group(struct group_coordinator *gc, struct group *g, int64_t 
     if (expired > 0 || group_gone) {
         SK_INFO("group_offsets_expired", "group=%s offsets=%d group_removed=%s", g->group_id, expired,
                 group_gone ? "true" : "false");
-        gstore_append(gc, g->coordinator_partition, &b, GSTORE_EXPIRY, g->group_id, g->generation, NULL, NULL);
+        gstore_append(gc, g->coordinator_partition, &b, GSTORE_EXPIRY, g->group_id, g->generation, NULL,
+                      NULL);
     }
     sk_writer_free(&key);
     grec_batch_free(&b);

@@ -33,8 +33,8 @@ enum gc_part_state { GC_NOT_LEADER, GC_LOADING, GC_LOADED };
 struct gc_partition {
     enum gc_part_state state;
     int32_t leader_epoch;
-    int64_t load_offset;          /* next offset to replay while loading */
-    struct gstore_write *writes;  /* writes waiting for the high watermark */
+    int64_t load_offset;         /* next offset to replay while loading */
+    struct gstore_write *writes; /* writes waiting for the high watermark */
 };
 
 /* A parked group request (JoinGroup, SyncGroup, OffsetCommit).  Its response
@@ -44,9 +44,9 @@ struct gc_partition {
 struct gc_pending {
     struct kreq *r;
     struct group_coordinator *gc;
-    char *group_id;              /* from the request arena */
-    struct gstore_write *write;  /* OffsetCommit: the write it waits for */
-    void *state;                 /* handler's own state */
+    char *group_id;             /* from the request arena */
+    struct gstore_write *write; /* OffsetCommit: the write it waits for */
+    void *state;                /* handler's own state */
     /* Set by the handler for the answer it waits for: the group's answer to
      * a JoinGroup or SyncGroup (group_ops), or an OffsetCommit's write
      * becoming durable (or failing). */
@@ -65,15 +65,15 @@ struct group_coordinator {
     struct group_settings settings;
     struct group_ops ops;
     char member_id_salt[48];
-    int32_t n_partitions;          /* of __consumer_offsets, once known */
-    struct gc_partition *parts;    /* owned, n_partitions */
+    int32_t n_partitions;       /* of __consumer_offsets, once known */
+    struct gc_partition *parts; /* owned, n_partitions */
     struct group *buckets[GC_GROUP_BUCKETS];
     size_t n_groups;
-    struct event *timer_ev;        /* owned: the next group deadline */
+    struct event *timer_ev; /* owned: the next group deadline */
     int64_t timer_at_ms;
-    struct event *load_ev;         /* owned: one load step per loop turn */
-    struct event *finish_ev;       /* owned: sends answered responses */
-    struct event *expire_ev;       /* owned: offsets retention */
+    struct event *load_ev;   /* owned: one load step per loop turn */
+    struct event *finish_ev; /* owned: sends answered responses */
+    struct event *expire_ev; /* owned: offsets retention */
     struct gc_pending *done_head;
 };
 
@@ -84,7 +84,8 @@ void group_coordinator_destroy(struct group_coordinator *gc);
 void group_coordinator_start(struct group_coordinator *gc);
 
 /* Hooks for partition leadership changes of __consumer_offsets. */
-void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition, int32_t leader_epoch);
+void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition,
+                                         int32_t leader_epoch);
 void group_coordinator_partition_resigned(struct group_coordinator *gc, int32_t partition);
 
 /* abs(String.hashCode(group_id)) % n over the UTF-16 code units, as Kafka
@@ -96,7 +97,8 @@ int16_t group_coordinator_ensure_topic(struct group_coordinator *gc);
 /* The partition of group_id and whether this node serves it:
  * NONE, COORDINATOR_NOT_AVAILABLE (no topic yet), NOT_COORDINATOR or
  * COORDINATOR_LOAD_IN_PROGRESS. */
-int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice group_id, int32_t *partition_out);
+int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice group_id,
+                                int32_t *partition_out);
 /* Finds (or with `create`, creates) a group this node serves.  *out NULL
  * with NONE when the group does not exist and create is false. */
 int16_t group_coordinator_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,

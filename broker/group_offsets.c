@@ -67,7 +67,8 @@ int group_offset_put(struct group *g, struct sk_slice topic, int32_t partition, 
         }
         sk_free(o->metadata);
     } else {
-        char *name = sk_strndup(topic.ptr ? (const char *)topic.ptr : "", topic.len > 0 ? (size_t)topic.len : 0);
+        char *name =
+            sk_strndup(topic.ptr ? (const char *)topic.ptr : "", topic.len > 0 ? (size_t)topic.len : 0);
         if (!name || (g->n_offsets == g->offsets_cap && g->offsets_cap > INT32_MAX / 2)) {
             sk_free(name);
             sk_free(md);
@@ -113,7 +114,8 @@ void group_offset_remove(struct group *g, struct sk_slice topic, int32_t partiti
 /* Kafka 2.1+ (KIP-211): offsets of a group with members never expire; once
  * the group is empty they expire retention after it emptied, or after their
  * commit if that is later (a group that only ever stored offsets). */
-bool group_offset_expired(const struct group *g, const struct group_offset *o, int64_t retention_ms, int64_t now_ms)
+bool group_offset_expired(const struct group *g, const struct group_offset *o, int64_t retention_ms,
+                          int64_t now_ms)
 {
     if (g->n_members > 0 || g->state != GROUP_EMPTY)
         return false;

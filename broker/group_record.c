@@ -99,8 +99,8 @@ static int decode_member(struct sk_reader *r, int16_t version, struct group_load
         m->session_timeout_ms = m->rebalance_timeout_ms;
     m->subscription = sk_read_bytes(r, false);
     m->assignment = sk_read_bytes(r, false);
-    if (!r->err && (m->member_id.len <= 0 || m->member_id.len > SK_GROUP_ID_BYTES_MAX || m->session_timeout_ms <= 0 ||
-                    m->rebalance_timeout_ms < 0))
+    if (!r->err && (m->member_id.len <= 0 || m->member_id.len > SK_GROUP_ID_BYTES_MAX ||
+                    m->session_timeout_ms <= 0 || m->rebalance_timeout_ms < 0))
         return SK_ECORRUPT;
     return r->err;
 }
@@ -180,8 +180,8 @@ void grec_batch_add(struct grec_batch *b, struct sk_slice key, struct sk_slice v
 {
     struct sk_writer rec;
     sk_writer_init(&rec);
-    sk_write_i8(&rec, 0);           /* attributes */
-    sk_write_varlong(&rec, 0);      /* timestamp delta */
+    sk_write_i8(&rec, 0);            /* attributes */
+    sk_write_varlong(&rec, 0);       /* timestamp delta */
     sk_write_varint(&rec, b->count); /* offset delta */
     sk_write_varint(&rec, key.len);
     sk_write_raw(&rec, key.ptr, (size_t)key.len);
@@ -219,12 +219,14 @@ int grec_batch_finish(struct grec_batch *b)
     sk_put_be16(p + BATCH_OFF_PRODUCER_ID + 8, (uint16_t)-1);  /* producer epoch */
     sk_put_be32(p + BATCH_OFF_PRODUCER_ID + 10, (uint32_t)-1); /* base sequence */
     sk_put_be32(p + BATCH_OFF_RECORDS_COUNT, (uint32_t)b->count);
-    sk_put_be32(p + BATCH_OFF_CRC,
-                sk_crc32c(0, p + BATCH_OFF_ATTRIBUTES, b->w.len - BATCH_OFF_ATTRIBUTES));
+    sk_put_be32(p + BATCH_OFF_CRC, sk_crc32c(0, p + BATCH_OFF_ATTRIBUTES, b->w.len - BATCH_OFF_ATTRIBUTES));
     return 0;
 }
 
-void grec_batch_free(struct grec_batch *b) { sk_writer_free(&b->w); }
+void grec_batch_free(struct grec_batch *b)
+{
+    sk_writer_free(&b->w);
+}
 
 /* Walks the records of one validated, uncompressed batch. */
 static int walk_records(const uint8_t *p, size_t len, const struct batch_hdr *h, grec_record_cb cb, void *arg)

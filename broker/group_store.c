@@ -37,7 +37,8 @@ static int record_group(struct group_coordinator *gc, struct sk_slice id, bool c
     return 0;
 }
 
-static int apply_offset(struct group_coordinator *gc, int32_t partition, const struct grec *rec, int64_t offset)
+static int apply_offset(struct group_coordinator *gc, int32_t partition, const struct grec *rec,
+                        int64_t offset)
 {
     struct group *g = NULL;
     (void)partition;
@@ -71,8 +72,8 @@ static int apply_group(struct group_coordinator *gc, const struct grec *rec, boo
     }
     if (!replay)
         return 0;
-    rc = group_restore(g, rec->generation, rec->protocol_type, rec->protocol_name, rec->leader_id, rec->members,
-                           rec->n_members, sk_wall_ms());
+    rc = group_restore(g, rec->generation, rec->protocol_type, rec->protocol_name, rec->leader_id,
+                       rec->members, rec->n_members, sk_wall_ms());
     if (!rc && g->state == GROUP_EMPTY && rec->state_ms >= 0)
         g->state_since_ms = rec->state_ms;
     group_coordinator_touched(gc, g);
@@ -102,8 +103,8 @@ static int apply_record_cb(void *arg, struct sk_slice key, struct sk_slice value
     if (rc == 0)
         rc = gstore_apply(c->gc, c->partition, &rec, offset, c->replay);
     else
-        SK_WARN("group_record_skipped", "partition=%d offset=%lld err=\"%s\"", c->partition, (long long)offset,
-                sk_strerror(rc));
+        SK_WARN("group_record_skipped", "partition=%d offset=%lld err=\"%s\"", c->partition,
+                (long long)offset, sk_strerror(rc));
     sk_arena_free(&c->arena);
     sk_arena_init(&c->arena);
     return rc == SK_ENOMEM ? rc : 0; /* a bad record is skipped, not fatal */
@@ -166,9 +167,9 @@ static void write_durable_cb(struct hw_waiter *hw)
     complete_write(w, hw->partition_gone ? KAFKA_NOT_COORDINATOR : KAFKA_NONE);
 }
 
-int16_t gstore_append(struct group_coordinator *gc, int32_t partition, struct grec_batch *b, enum gstore_kind kind,
-                      const char *group_id, int32_t generation, struct gc_pending *pending,
-                      struct gstore_write **out)
+int16_t gstore_append(struct group_coordinator *gc, int32_t partition, struct grec_batch *b,
+                      enum gstore_kind kind, const char *group_id, int32_t generation,
+                      struct gc_pending *pending, struct gstore_write **out)
 {
     struct partition *p = offsets_partition(gc, partition);
     if (!p || gc->parts[partition].state != GC_LOADED)

@@ -45,9 +45,9 @@ struct gstore_write {
  * watermark already covers it.  pending->write tracks the write while it
  * waits.  Returns a Kafka error when
  * nothing was written (the caller answers at once). */
-int16_t gstore_append(struct group_coordinator *gc, int32_t partition, struct grec_batch *b, enum gstore_kind kind,
-                      const char *group_id, int32_t generation, struct gc_pending *pending,
-                      struct gstore_write **out);
+int16_t gstore_append(struct group_coordinator *gc, int32_t partition, struct grec_batch *b,
+                      enum gstore_kind kind, const char *group_id, int32_t generation,
+                      struct gc_pending *pending, struct gstore_write **out);
 /* The request behind a write went away; the write still completes. */
 void gstore_detach(struct gstore_write *w);
 /* Completes every write of the partition with `error` (leadership lost). */

@@ -13,7 +13,10 @@
 #include "kreq.h"
 #include "kserver.h"
 
-static struct sk_slice nstr(const char *s) { return kafka_cstr(s); }
+static struct sk_slice nstr(const char *s)
+{
+    return kafka_cstr(s);
+}
 
 static struct gc_pending *park(struct broker *b, struct kreq *r, struct sk_slice group_id)
 {
@@ -32,7 +35,10 @@ static struct gc_pending *park(struct broker *b, struct kreq *r, struct sk_slice
 
 /* Slices that are too long for a group id or member id are refused before
  * they reach the group (and its stored records). */
-static bool id_ok(struct sk_slice s) { return s.len <= SK_GROUP_ID_BYTES_MAX; }
+static bool id_ok(struct sk_slice s)
+{
+    return s.len <= SK_GROUP_ID_BYTES_MAX;
+}
 
 /* ------------------------------------------------------------ JoinGroup */
 
@@ -107,7 +113,8 @@ int h_join_group(struct broker *b, struct kreq *r)
         .client_id = r->hdr.client_id,
         .client_host = kafka_cstr(kreq_peer(r)),
         .session_timeout_ms = req->session_timeout_ms,
-        .rebalance_timeout_ms = req->rebalance_timeout_ms >= 0 ? req->rebalance_timeout_ms : req->session_timeout_ms,
+        .rebalance_timeout_ms =
+            req->rebalance_timeout_ms >= 0 ? req->rebalance_timeout_ms : req->session_timeout_ms,
         .protocol_type = req->protocol_type,
         .protocol_names = names,
         .protocol_metadata = metadata,
@@ -204,7 +211,8 @@ int h_leave_group(struct broker *b, struct kreq *r)
         const struct kafka_leave_group_member *m = &req->members[i];
         resp.members[i].member_id = m->member_id;
         resp.members[i].group_instance_id = m->group_instance_id;
-        resp.members[i].error_code = err ? err : group_leave(g, m->member_id, m->group_instance_id, sk_wall_ms());
+        resp.members[i].error_code =
+            err ? err : group_leave(g, m->member_id, m->group_instance_id, sk_wall_ms());
     }
     if (g)
         group_coordinator_touched(b->groups, g);

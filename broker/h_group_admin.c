@@ -10,7 +10,8 @@
 
 /* Kafka's GroupMetadata.summary: members' metadata and assignments only
  * while Stable; otherwise the member list alone. */
-static int describe_one(struct broker *b, struct kreq *r, struct sk_slice id, struct kafka_described_group *out)
+static int describe_one(struct broker *b, struct kreq *r, struct sk_slice id,
+                        struct kafka_described_group *out)
 {
     struct group *g = NULL;
     out->group_id = id;
@@ -70,7 +71,8 @@ int h_list_groups(struct broker *b, struct kreq *r)
     resp.groups = sk_arena_calloc(&r->arena, gc->n_groups + 1, sizeof(*resp.groups));
     if (!resp.groups)
         return SK_ENOMEM;
-    for (struct group *g = group_coordinator_next(gc, NULL); g && !resp.error_code; g = group_coordinator_next(gc, g)) {
+    for (struct group *g = group_coordinator_next(gc, NULL); g && !resp.error_code;
+         g = group_coordinator_next(gc, g)) {
         if (g->state == GROUP_DEAD || (size_t)resp.n_groups >= gc->n_groups)
             continue;
         resp.groups[resp.n_groups].group_id = kafka_cstr(g->group_id);

@@ -66,7 +66,8 @@ static int commit_skeleton(struct kreq *r, struct commit_state *st, int16_t erro
 }
 
 /* Adds each acceptable partition's record to the batch; returns how many. */
-static int32_t commit_records(struct broker *b, struct kreq *r, struct commit_state *st, struct grec_batch *batch)
+static int32_t commit_records(struct broker *b, struct kreq *r, struct commit_state *st,
+                              struct grec_batch *batch)
 {
     const struct kafka_offset_commit_req *req = &r->req.offset_commit;
     const char *group = h_arena_str(r, req->group_id);
@@ -93,7 +94,8 @@ static int32_t commit_records(struct broker *b, struct kreq *r, struct commit_st
             sk_writer_reset(&key);
             sk_writer_reset(&value);
             grec_offset_key(&key, group, ti->name, pi->partition_index);
-            grec_offset_value(&value, pi->committed_offset, pi->committed_leader_epoch, pi->committed_metadata, now);
+            grec_offset_value(&value, pi->committed_offset, pi->committed_leader_epoch,
+                              pi->committed_metadata, now);
             grec_batch_add(batch, (struct sk_slice){key.p, (int32_t)key.len},
                            (struct sk_slice){value.p, (int32_t)value.len});
             st->written[t][i] = 1;
@@ -134,13 +136,11 @@ int h_offset_commit(struct broker *b, struct kreq *r)
         commit_encode(r, st);
         return r->body.err;
     }
-    struct gc_pending p0 = {0};
     struct gc_pending *p = sk_arena_calloc(&r->arena, 1, sizeof(*p));
     if (!p) {
         grec_batch_free(&batch);
         return SK_ENOMEM;
     }
-    *p = p0;
     p->r = r;
     p->gc = b->groups;
     p->state = st;
@@ -195,13 +195,15 @@ static int fetch_all(struct kreq *r, const struct group *g, struct kafka_offset_
         if (!t->partitions)
             return SK_ENOMEM;
         for (int32_t k = i; k < j; k++)
-            fetch_fill(&t->partitions[t->n_partitions++], g->offsets[k].partition, &g->offsets[k], KAFKA_NONE);
+            fetch_fill(&t->partitions[t->n_partitions++], g->offsets[k].partition, &g->offsets[k],
+                       KAFKA_NONE);
         i = j;
     }
     return 0;
 }
 
-static int fetch_listed(struct kreq *r, const struct group *g, int16_t error, struct kafka_offset_fetch_resp *resp)
+static int fetch_listed(struct kreq *r, const struct group *g, int16_t error,
+                        struct kafka_offset_fetch_resp *resp)
 {
     const struct kafka_offset_fetch_req *req = &r->req.offset_fetch;
     int32_t nt = req->n_topics > 0 ? req->n_topics : 0;

@@ -59,7 +59,8 @@ static void fake_sync_done(void *arg, void *ctx, int16_t error, const uint8_t *a
     a->kind = 'S';
     a->ctx = ctx;
     a->error = error;
-    snprintf(a->assignment, sizeof(a->assignment), "%.*s", assignment ? len : 0, assignment ? (const char *)assignment : "");
+    snprintf(a->assignment, sizeof(a->assignment), "%.*s", assignment ? len : 0,
+             assignment ? (const char *)assignment : "");
 }
 
 static int16_t fake_persist(void *arg, struct group *g)
@@ -84,9 +85,12 @@ static struct answer *answer_for(void *ctx)
     return NULL;
 }
 
-static struct sk_slice S(const char *s) { return (struct sk_slice){(const uint8_t *)s, (int32_t)strlen(s)}; }
+static struct sk_slice S(const char *s) {
+    return (struct sk_slice){(const uint8_t *)s, (int32_t)strlen(s)};
+}
 
-static struct group *new_group(void)
+static struct group *
+new_group(void)
 {
     n_answers = 0;
     n_persists = 0;
@@ -208,7 +212,8 @@ START_TEST(sync_waits_for_the_leader_and_the_store)
     ck_assert_int_eq(n_persists, 1);
     ck_assert_int_eq(n_answers, 0); /* not before the assignment is durable */
     /* Commits wait for the assignment too. */
-    ck_assert_int_eq(group_commit_check(g, S(b), (struct sk_slice){NULL, -1}, 1, 131), KAFKA_REBALANCE_IN_PROGRESS);
+    ck_assert_int_eq(group_commit_check(g, S(b), (struct sk_slice){NULL, -1}, 1, 131),
+                     KAFKA_REBALANCE_IN_PROGRESS);
     group_persisted(g, 1, KAFKA_NONE, 140);
     ck_assert_int_eq(g->state, GROUP_STABLE);
     ck_assert_int_eq(n_answers, 2);
@@ -454,8 +459,10 @@ START_TEST(records_round_trip_through_a_batch)
     grec_group_value(&v2, g);
     grec_offset_key(&k3, "grp", S("topic"), 4);
     grec_batch_init(&batch, 1000);
-    grec_batch_add(&batch, (struct sk_slice){k1.p, (int32_t)k1.len}, (struct sk_slice){v1.p, (int32_t)v1.len});
-    grec_batch_add(&batch, (struct sk_slice){k2.p, (int32_t)k2.len}, (struct sk_slice){v2.p, (int32_t)v2.len});
+    grec_batch_add(&batch, (struct sk_slice){k1.p, (int32_t)k1.len},
+                   (struct sk_slice){v1.p, (int32_t)v1.len});
+    grec_batch_add(&batch, (struct sk_slice){k2.p, (int32_t)k2.len},
+                   (struct sk_slice){v2.p, (int32_t)v2.len});
     grec_batch_add(&batch, (struct sk_slice){k3.p, (int32_t)k3.len}, (struct sk_slice){NULL, -1});
     ck_assert_int_eq(grec_batch_finish(&batch), 0);
     struct batch_hdr h;
@@ -485,7 +492,8 @@ START_TEST(records_round_trip_through_a_batch)
     struct group *r = new_group();
     const struct grec *gr = &walked[1];
     ck_assert_int_eq(group_restore(r, gr->generation, gr->protocol_type, gr->protocol_name, gr->leader_id,
-                                   gr->members, gr->n_members, 5000), 0);
+                                   gr->members, gr->n_members, 5000),
+                     0);
     ck_assert_int_eq(r->state, GROUP_STABLE);
     ck_assert_int_eq(r->generation, 2);
     ck_assert_str_eq(r->leader_id, a);
@@ -531,15 +539,19 @@ START_TEST(truncated_values_are_refused_at_every_length)
     sk_arena_init(&arena);
     struct grec rec;
     for (size_t n = 0; n < v.len; n++)
-        ck_assert_int_ne(grec_decode((struct sk_slice){k.p, (int32_t)k.len}, (struct sk_slice){v.p, (int32_t)n},
-                                     &arena, &rec), 0);
-    ck_assert_int_eq(grec_decode((struct sk_slice){k.p, (int32_t)k.len}, (struct sk_slice){v.p, (int32_t)v.len},
-                                 &arena, &rec), 0);
+        ck_assert_int_ne(grec_decode((struct sk_slice){k.p, (int32_t)k.len},
+                                     (struct sk_slice){v.p, (int32_t)n}, &arena, &rec),
+                         0);
+    ck_assert_int_eq(grec_decode((struct sk_slice){k.p, (int32_t)k.len},
+                                 (struct sk_slice){v.p, (int32_t)v.len}, &arena, &rec),
+                     0);
     for (size_t n = 0; n < k.len; n++)
-        ck_assert_int_ne(grec_decode((struct sk_slice){k.p, (int32_t)n}, (struct sk_slice){NULL, -1}, &arena, &rec), 0);
+        ck_assert_int_ne(
+            grec_decode((struct sk_slice){k.p, (int32_t)n}, (struct sk_slice){NULL, -1}, &arena, &rec), 0);
     /* An unknown key version is skipped, not an error. */
     uint8_t odd[] = {0, 9, 0, 1, 'g'};
-    ck_assert_int_eq(grec_decode((struct sk_slice){odd, 5}, (struct sk_slice){NULL, -1}, &arena, &rec), SK_ENOENT);
+    ck_assert_int_eq(grec_decode((struct sk_slice){odd, 5}, (struct sk_slice){NULL, -1}, &arena, &rec),
+                     SK_ENOENT);
     sk_arena_free(&arena);
     sk_writer_free(&k);
     sk_writer_free(&v);
@@ -556,9 +568,9 @@ START_TEST(partition_for_matches_java_string_hash)
     ck_assert_int_eq(group_partition_for(S(""), 50), 0);
     ck_assert_int_eq(group_partition_for(S("a"), 50), 47);
     ck_assert_int_eq(group_partition_for(S("hello"), 50), 22);
-    ck_assert_int_eq(group_partition_for(S("my-group"), 50), 12);         /* negative hash */
-    ck_assert_int_eq(group_partition_for(S("polygenelubricants"), 50), 0); /* Integer.MIN_VALUE */
-    ck_assert_int_eq(group_partition_for(S("gr\xc3\xa9"), 50), 0);        /* U+00E9 */
+    ck_assert_int_eq(group_partition_for(S("my-group"), 50), 12);           /* negative hash */
+    ck_assert_int_eq(group_partition_for(S("polygenelubricants"), 50), 0);  /* Integer.MIN_VALUE */
+    ck_assert_int_eq(group_partition_for(S("gr\xc3\xa9"), 50), 0);          /* U+00E9 */
     ck_assert_int_eq(group_partition_for(S("g\xf0\x9f\x98\x80x"), 50), 12); /* a surrogate pair */
     ck_assert_int_eq(group_partition_for(S("console-consumer-12345"), 50), 6);
 }
