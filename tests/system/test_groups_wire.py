@@ -6,7 +6,7 @@ import unittest
 import clients
 from group_helpers import GROUP_OVERRIDES
 from harness import SkiffTestCase, wait_until
-from kafkawire import Reader, array, i16, i32, i64, nbytes, string
+from kafkawire import Reader, array, build_batch, i16, i32, i64, nbytes, string
 
 NONE = 0
 ILLEGAL_GENERATION = 22
@@ -239,6 +239,28 @@ class GroupWireTest(SkiffTestCase):
             self.assertEqual(commit(c, group, 5, "", self.topic, {0: 9}), {0: UNKNOWN_MEMBER_ID})
             self.assertEqual(fetch_offsets(c, group, self.topic, [0, 1]), {0: (3, NONE), 1: (4, NONE)})
             self.assertEqual(describe(c, group)[1], "Empty")
+
+    def test_garbage_in_offsets_topic_is_skipped_on_replay(self):
+        """Records a client wrote straight into __consumer_offsets are input
+        like any other: the replay skips what it cannot read and keeps the
+        real commits."""
+        group = clients.unique("replay")
+        with self.b.raw() as c:
+            find_coordinator(c, group)
+            self.assertEqual(commit(c, group, -1, "", self.topic, {0: 17}), {0: NONE})
+            key = i16(1) + string(group) + string(self.topic) + i32(0)
+            junk = [(b"\x00", b"x"), (b"\x00\x09" + string(group), b"?"), (key, b"\x00\x03\x00"),
+                    (i16(2) + string(group), b"\x00\x03" + b"\xff" * 12), (b"\x00\x01\xff\xff", None)]
+            for part in range(GROUP_OVERRIDES["offsets.topic.num.partitions"]):
+                res = c.produce("__consumer_offsets", part, build_batch(junk))
+                self.assertEqual(res["error_code"], NONE)
+        self.assertEqual(self.b.stop(), 0)
+        self.b.start()
+        with self.b.raw() as c:
+            find_coordinator(c, group)
+            self.assertEqual(fetch_offsets(c, group, self.topic, [0]), {0: (17, NONE)})
+        self.assertIn("group_record_skipped", self.b.stderr_since_start())
+        self.assert_broker_serves(self.b)
 
 
 if __name__ == "__main__":
