@@ -382,18 +382,19 @@ int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice gr
     return KAFKA_NONE;
 }
 
-int16_t group_coordinator_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
-                                struct group **out)
+static int16_t lookup_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
+                            bool loading_ok, struct group **out)
 {
     *out = NULL;
     if (group_id.len <= 0 || group_id.len > SK_GROUP_ID_BYTES_MAX)
         return KAFKA_INVALID_GROUP_ID;
     int32_t partition;
     int16_t err = group_coordinator_owner(gc, group_id, &partition);
-    /* Replay runs while the partition is still loading. */
     if (err == KAFKA_COORDINATOR_NOT_AVAILABLE)
         err = KAFKA_NOT_COORDINATOR;
-    if (err && err != KAFKA_COORDINATOR_LOAD_IN_PROGRESS)
+    if (err == KAFKA_COORDINATOR_LOAD_IN_PROGRESS && loading_ok)
+        err = KAFKA_NONE;
+    if (err)
         return err;
     struct group *g = find_n(gc, (const char *)group_id.ptr, (size_t)group_id.len);
     if (!g && create) {
@@ -413,6 +414,18 @@ int16_t group_coordinator_group(struct group_coordinator *gc, struct sk_slice gr
     }
     *out = g;
     return err;
+}
+
+int16_t group_coordinator_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
+                                struct group **out)
+{
+    return lookup_group(gc, group_id, create, false, out);
+}
+
+int16_t group_coordinator_replay_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
+                                       struct group **out)
+{
+    return lookup_group(gc, group_id, create, true, out);
 }
 
 /* ------------------------------------------------------------ retention */

@@ -103,6 +103,9 @@ int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice gr
  * with NONE when the group does not exist and create is false. */
 int16_t group_coordinator_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
                                 struct group **out);
+/* The same for replaying records: also while the partition is loading. */
+int16_t group_coordinator_replay_group(struct group_coordinator *gc, struct sk_slice group_id, bool create,
+                                       struct group **out);
 struct group *group_coordinator_find(struct group_coordinator *gc, const char *group_id);
 struct group *group_coordinator_next(struct group_coordinator *gc, struct group *prev);
 /* After any operation on g: re-arms the deadline timer and frees a group

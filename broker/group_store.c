@@ -27,9 +27,7 @@ static struct partition *offsets_partition(struct group_coordinator *gc, int32_t
  * runs while the partition is loading).  0 with *g NULL when it does not. */
 static int record_group(struct group_coordinator *gc, struct sk_slice id, bool create, struct group **g)
 {
-    int16_t err = group_coordinator_group(gc, id, create, g);
-    if (err == KAFKA_COORDINATOR_LOAD_IN_PROGRESS)
-        err = KAFKA_NONE;
+    int16_t err = group_coordinator_replay_group(gc, id, create, g);
     if (err == KAFKA_UNKNOWN_SERVER_ERROR)
         return SK_ENOMEM;
     if (err)
