@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -125,6 +126,8 @@ void kreq_finish(struct kreq *r)
         c->inflight--;
         if (!h->no_response)
             send_response(c, h);
+        broker_metrics_request_done(c->srv->b->metrics, h->hdr.api_key, h->hdr.api_version,
+                                    sk_mono_us() - h->received_us);
         kreq_free(h);
     }
     maybe_resume_reading(c);
@@ -188,6 +191,7 @@ static bool handle_frame(struct kconn *c, uint8_t *frame, size_t len)
     if (rc == 0) {
         kreq_finish(r);
     } else if (rc != SK_EAGAIN) {
+        broker_metrics_request_failed(b->metrics, r->hdr.api_key);
         SK_WARN("request_failed", "peer=%s api=%s version=%d err=\"%s\"", c->peer, h->api->name, r->hdr.api_version,
                 sk_strerror(rc));
         return false; /* conn_close frees the queued request */
