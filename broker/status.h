@@ -9,26 +9,10 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 
-/* Section names and nesting are bounded by the code that writes them. */
+/* Sections one registry holds. */
 #define STATUS_SECTIONS_MAX 32
-#define JSON_DEPTH_MAX 16
-
-struct json_out {
-    struct sk_writer *w;
-    int depth;
-    bool first[JSON_DEPTH_MAX]; /* no member written yet at this depth */
-};
-
-/* Values inside an object take a key; inside an array the key is NULL. */
-void json_begin_object(struct json_out *j, const char *key);
-void json_end_object(struct json_out *j);
-void json_begin_array(struct json_out *j, const char *key);
-void json_end_array(struct json_out *j);
-void json_str(struct json_out *j, const char *key, const char *v); /* NULL -> null */
-void json_i64(struct json_out *j, const char *key, int64_t v);
-void json_u64(struct json_out *j, const char *key, uint64_t v);
-void json_bool(struct json_out *j, const char *key, bool v);
 
 /* A section writes exactly one value (normally an object) with key NULL. */
 typedef void (*status_section_fn)(struct json_out *j, void *arg);
