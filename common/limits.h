@@ -106,6 +106,13 @@
 #define SK_CLI_RECORD_BYTES_MAX (64 * 1024 * 1024)
 /* Topic names one `skiff topic` command may take. */
 #define SK_CLI_TOPICS_MAX 1000
+/* Config overrides one topic may carry as the tool sees them (Kafka defines
+ * about 30 topic-level keys). */
+#define SK_CLI_TOPIC_CONFIGS_MAX 256
+/* A line `skiff produce` reads from stdin: a record's key and value. */
+#define SK_CLI_LINE_BYTES_MAX (1024 * 1024)
+/* A /v1/status document `skiff cluster status` reads over HTTP. */
+#define SK_CLI_HTTP_RESPONSE_BYTES_MAX (16 * 1024 * 1024)
 
 /* --- metrics and status (broker/metrics*.c, broker/status.c) ---------------- */
 
