@@ -21,3 +21,6 @@ run_phase "raft-cluster" /usr/bin/python3 tests/system/raft_cluster_test.py --bu
 # entrypoint (run against the built skiffd), the compose file and the
 # Kubernetes manifests checked against the skiffd configuration they carry.
 run_phase "deploy" /usr/bin/python3 tests/deploy/check_deploy.py --build "$BUILD"
+
+# scripts/quickstart.sh twice on one node and once with SKIFF_NODES=3.
+run_phase "quickstart" tests/system/quickstart_test.sh
