@@ -270,7 +270,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 static void conn_close(struct kconn *c, const char *why)
 {
     struct kserver *s = c->srv;
-    SK_DEBUG("connection_closed", "peer=%s reason=%s", c->peer, why);
+    SK_DEBUG("connection_closed", "peer=%s reason=\"%s\"", c->peer, why);
     struct kreq *r = c->head;
     while (r) {
         struct kreq *next = r->next;

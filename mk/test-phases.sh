@@ -24,3 +24,6 @@ run_phase "deploy" /usr/bin/python3 tests/deploy/check_deploy.py --build "$BUILD
 
 # scripts/quickstart.sh twice on one node and once with SKIFF_NODES=3.
 run_phase "quickstart" tests/system/quickstart_test.sh
+
+# Every log call in the C sources writes key=value pairs only.
+run_phase "log-format" /usr/bin/python3 tests/lint/log_format.py broker raft tools/raft-node
