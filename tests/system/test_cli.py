@@ -16,12 +16,13 @@ SKIFF = os.path.join(BUILD_DIR, "skiff")
 JOIN_GROUP = 11
 
 
-def run(args, broker=None, input_bytes=None, timeout=60):
+def run(args, broker=None, input_bytes=None, timeout=60, env_extra=None):
     cmd = [SKIFF] + list(args)
     if broker is not None:
         cmd += ["-b", broker.bootstrap]
     env = dict(os.environ)
     env.pop("SKIFF_BOOTSTRAP", None)
+    env.update(env_extra or {})
     return subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, env=env)
 
 
@@ -186,7 +187,10 @@ class CliTest(SkiffTestCase):
 
     def test_group_lag_and_reset(self):
         if not self.groups_served():
-            r = run(["group", "list", "--timeout-ms", "3000"], self.b)
+            # librdkafka 2.0.2 leaks one internal allocation when
+            # ListConsumerGroups fails this way; keep LeakSanitizer (ASan
+            # builds) from turning that into the tool's exit status.
+            r = run(["group", "list", "--timeout-ms", "3000"], self.b, env_extra={"ASAN_OPTIONS": "detect_leaks=0"})
             self.assertEqual(r.returncode, 1)
             self.assertEqual(r.stderr.decode().count("\n"), 1)
             self.skipTest("this broker does not serve consumer groups yet")
