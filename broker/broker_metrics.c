@@ -33,7 +33,8 @@ static struct reqstats_api *api_stats(struct broker_metrics *m, int16_t api_key)
     return a;
 }
 
-void broker_metrics_request_done(struct broker_metrics *m, int16_t api_key, int16_t version, int64_t elapsed_us)
+void broker_metrics_request_done(struct broker_metrics *m, int16_t api_key, int16_t version,
+                                 int64_t elapsed_us)
 {
     struct reqstats_api *a = api_stats(m, api_key);
     if (!a || version < 0 || version >= SK_METRICS_API_VERSIONS_MAX) {
@@ -97,7 +98,8 @@ static void collect_node(struct metrics_out *o, void *arg)
     metrics_sample_u64(o, &l, 1);
     metrics_family(o, "skiff_ready", METRICS_GAUGE, "1 when the node serves clients (GET /readyz is 200).");
     metrics_sample_u64(o, NULL, b->ready && !b->stopping);
-    metrics_family(o, "skiff_start_time_seconds", METRICS_GAUGE, "When the node started, seconds since the epoch.");
+    metrics_family(o, "skiff_start_time_seconds", METRICS_GAUGE,
+                   "When the node started, seconds since the epoch.");
     metrics_sample_double(o, NULL, (double)m->started_wall_ms / 1000.0);
 }
 
@@ -105,7 +107,8 @@ static void collect_requests(struct metrics_out *o, void *arg)
 {
     struct broker_metrics *m = arg;
     struct metrics_labels l;
-    metrics_family(o, "skiff_requests_total", METRICS_COUNTER, "Kafka requests answered, by API and version.");
+    metrics_family(o, "skiff_requests_total", METRICS_COUNTER,
+                   "Kafka requests answered, by API and version.");
     for (int k = 0; k < SK_METRICS_API_KEYS_MAX; k++)
         for (int v = 0; m->api[k] && v < SK_METRICS_API_VERSIONS_MAX; v++) {
             if (!m->api[k]->requests_total[v])
@@ -174,7 +177,8 @@ static void collect_flusher(struct metrics_out *o, void *arg)
     struct broker *b = ((struct broker_metrics *)arg)->b;
     if (!b->flusher)
         return;
-    metrics_family(o, "skiff_flusher_syncs_total", METRICS_COUNTER, "fdatasync and fsync calls made by the flusher.");
+    metrics_family(o, "skiff_flusher_syncs_total", METRICS_COUNTER,
+                   "fdatasync and fsync calls made by the flusher.");
     metrics_sample_u64(o, NULL, flusher_sync_count(b->flusher));
     metrics_family(o, "skiff_flusher_groups_total", METRICS_COUNTER,
                    "Group commits: flusher wake-ups, each syncing every log dirty at that moment.");
@@ -184,8 +188,8 @@ static void collect_flusher(struct metrics_out *o, void *arg)
 }
 
 /* One family of per-topic traffic counters; `field` picks the counter. */
-static void topic_io_family(struct metrics_out *o, struct topic_registry *reg, const char *name, const char *help,
-                            size_t field)
+static void topic_io_family(struct metrics_out *o, struct topic_registry *reg, const char *name,
+                            const char *help, size_t field)
 {
     struct metrics_labels l;
     metrics_family(o, name, METRICS_COUNTER, help);
@@ -245,7 +249,8 @@ static void collect_topics(struct metrics_out *o, void *arg)
     metrics_sample_u64(o, NULL, topics_count(reg));
     metrics_family(o, "skiff_partitions", METRICS_GAUGE, "Partition replicas this node holds.");
     metrics_sample_i64(o, NULL, partitions);
-    topic_io_family(o, reg, "skiff_topic_received_bytes_total", "Record batch bytes appended by Produce, by topic.",
+    topic_io_family(o, reg, "skiff_topic_received_bytes_total",
+                    "Record batch bytes appended by Produce, by topic.",
                     offsetof(struct topic_io, bytes_in_total));
     topic_io_family(o, reg, "skiff_topic_received_records_total", "Records appended by Produce, by topic.",
                     offsetof(struct topic_io, records_in_total));
@@ -256,8 +261,8 @@ static void collect_topics(struct metrics_out *o, void *arg)
     log_family(o, reg, "skiff_log_size_bytes", "Bytes of a partition's segment files.", LG_SIZE);
     log_family(o, reg, "skiff_log_start_offset", "A partition's first offset still held.", LG_START);
     log_family(o, reg, "skiff_log_end_offset", "A partition's next offset to assign.", LG_END);
-    log_family(o, reg, "skiff_partition_high_watermark", "A partition's high watermark (consumers read below it).",
-               LG_HW);
+    log_family(o, reg, "skiff_partition_high_watermark",
+               "A partition's high watermark (consumers read below it).", LG_HW);
     log_family(o, reg, "skiff_log_unflushed_records", "Records appended but not yet fsynced.", LG_UNFLUSHED);
 }
 
@@ -321,7 +326,10 @@ int broker_metrics_render(struct broker_metrics *m, struct sk_writer *out)
     return metrics_render(m->registry, out);
 }
 
-struct metrics_registry *broker_metrics_registry(struct broker_metrics *m) { return m->registry; }
+struct metrics_registry *broker_metrics_registry(struct broker_metrics *m)
+{
+    return m->registry;
+}
 
 int broker_metrics_start(struct broker *b, struct broker_metrics **out)
 {

@@ -24,15 +24,15 @@ struct reqstats_api {
     uint64_t requests_total[SK_METRICS_API_VERSIONS_MAX];
     struct metrics_hist latency[SK_METRICS_API_VERSIONS_MAX];
     uint64_t errors_total[SK_METRICS_ERROR_CODES_MAX]; /* by Kafka error code; [0] unused */
-    uint64_t failures_total; /* handler failed internally: connection closed */
+    uint64_t failures_total;                           /* handler failed internally: connection closed */
 };
 
 struct broker_metrics {
-    struct broker *b;                  /* borrowed */
-    struct metrics_registry *registry; /* owned */
-    struct status_registry *status;    /* owned */
+    struct broker *b;                                  /* borrowed */
+    struct metrics_registry *registry;                 /* owned */
+    struct status_registry *status;                    /* owned */
     struct reqstats_api *api[SK_METRICS_API_KEYS_MAX]; /* owned, lazily */
-    uint64_t requests_untracked_total; /* keys or versions beyond the arrays */
+    uint64_t requests_untracked_total;                 /* keys or versions beyond the arrays */
     int64_t started_wall_ms;
 };
 
@@ -43,7 +43,8 @@ void broker_metrics_stop(struct broker_metrics *m);
 struct metrics_registry *broker_metrics_registry(struct broker_metrics *m);
 
 /* Request path (loop thread).  m may be NULL (metrics not started). */
-void broker_metrics_request_done(struct broker_metrics *m, int16_t api_key, int16_t version, int64_t elapsed_us);
+void broker_metrics_request_done(struct broker_metrics *m, int16_t api_key, int16_t version,
+                                 int64_t elapsed_us);
 void broker_metrics_request_failed(struct broker_metrics *m, int16_t api_key);
 void broker_metrics_kafka_error(struct broker_metrics *m, int16_t api_key, int16_t code);
 

@@ -68,7 +68,8 @@ static void section_cluster(struct json_out *j, void *arg)
     json_end_object(j);
 }
 
-static void one_partition(struct json_out *j, const struct broker *b, const struct topic *t, const struct partition *p)
+static void one_partition(struct json_out *j, const struct broker *b, const struct topic *t,
+                          const struct partition *p)
 {
     json_begin_object(j, NULL);
     json_str(j, "topic", t->name);

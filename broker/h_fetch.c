@@ -24,8 +24,8 @@ struct fetch_state {
     struct kreq *r;
     struct broker *b;
     struct kafka_fetch_resp resp;
-    struct sk_writer data; /* owned: every partition's records, back to back */
-    size_t *rec_off;       /* per partition (flattened): where its records start in data */
+    struct sk_writer data;    /* owned: every partition's records, back to back */
+    size_t *rec_off;          /* per partition (flattened): where its records start in data */
     struct topic **rec_topic; /* per partition: the topic read in the last pass (metrics) */
     struct fetch_wait *waits;
     int32_t n_parts;

@@ -68,7 +68,8 @@ static void count_errors(struct broker *b, const struct kafka_produce_resp *resp
     for (int32_t t = 0; t < resp->n_topics; t++)
         for (int32_t i = 0; i < resp->topics[t].n_partitions; i++)
             if (resp->topics[t].partitions[i].error_code)
-                broker_metrics_kafka_error(b->metrics, KAFKA_API_PRODUCE, resp->topics[t].partitions[i].error_code);
+                broker_metrics_kafka_error(b->metrics, KAFKA_API_PRODUCE,
+                                           resp->topics[t].partitions[i].error_code);
 }
 
 static void produce_respond(struct produce_state *st)

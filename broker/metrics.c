@@ -12,8 +12,8 @@
 /* Upper bounds in microseconds: Kafka request latencies span fractions of a
  * millisecond (a Metadata answer) to seconds (a long-polling Fetch). */
 static const uint64_t hist_bounds_us[METRICS_HIST_BOUNDS] = {
-    100,    250,    500,     1000,    2500,    5000,    10000,   25000,
-    50000,  100000, 250000,  500000,  1000000, 2500000, 5000000, 10000000,
+    100,   250,    500,    1000,   2500,    5000,    10000,   25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
 struct collector {
@@ -93,9 +93,15 @@ void metrics_label_i64(struct metrics_labels *l, const char *key, int64_t value)
     metrics_label(l, key, num);
 }
 
-struct metrics_registry *metrics_registry_new(void) { return sk_calloc(1, sizeof(struct metrics_registry)); }
+struct metrics_registry *metrics_registry_new(void)
+{
+    return sk_calloc(1, sizeof(struct metrics_registry));
+}
 
-void metrics_registry_free(struct metrics_registry *m) { sk_free(m); }
+void metrics_registry_free(struct metrics_registry *m)
+{
+    sk_free(m);
+}
 
 int metrics_register(struct metrics_registry *m, metrics_collect_fn fn, void *arg)
 {
@@ -189,7 +195,8 @@ void metrics_sample_double(struct metrics_out *o, const struct metrics_labels *l
     out_printf(o, "%.17g\n", v);
 }
 
-void metrics_sample_hist(struct metrics_out *o, const struct metrics_labels *labels, const struct metrics_hist *h)
+void metrics_sample_hist(struct metrics_out *o, const struct metrics_labels *labels,
+                         const struct metrics_hist *h)
 {
     assert(o->type == METRICS_HISTOGRAM);
     if (labels && labels->overflow)
@@ -199,8 +206,8 @@ void metrics_sample_hist(struct metrics_out *o, const struct metrics_labels *lab
     uint64_t cum = 0;
     for (int i = 0; i < METRICS_HIST_BOUNDS; i++) {
         cum += h->counts[i];
-        out_printf(o, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", o->family, ls, sep, (double)hist_bounds_us[i] / 1e6,
-                   cum);
+        out_printf(o, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", o->family, ls, sep,
+                   (double)hist_bounds_us[i] / 1e6, cum);
     }
     cum += h->counts[METRICS_HIST_BOUNDS];
     out_printf(o, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", o->family, ls, sep, cum);
@@ -218,7 +225,10 @@ struct metrics_out *metrics_out_new(struct sk_writer *w)
     return o;
 }
 
-void metrics_out_free(struct metrics_out *o) { sk_free(o); }
+void metrics_out_free(struct metrics_out *o)
+{
+    sk_free(o);
+}
 
 int metrics_render(struct metrics_registry *m, struct sk_writer *out)
 {

@@ -70,7 +70,8 @@ void metrics_sample_u64(struct metrics_out *o, const struct metrics_labels *labe
 void metrics_sample_i64(struct metrics_out *o, const struct metrics_labels *labels, int64_t v);
 void metrics_sample_double(struct metrics_out *o, const struct metrics_labels *labels, double v);
 /* Writes _bucket (cumulative, with le), _sum (seconds) and _count lines. */
-void metrics_sample_hist(struct metrics_out *o, const struct metrics_labels *labels, const struct metrics_hist *h);
+void metrics_sample_hist(struct metrics_out *o, const struct metrics_labels *labels,
+                         const struct metrics_hist *h);
 
 /* For tests: a standalone output over a writer (no registry). */
 struct metrics_out *metrics_out_new(struct sk_writer *w);

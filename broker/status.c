@@ -17,9 +17,15 @@ struct status_registry {
     int n;
 };
 
-struct status_registry *status_registry_new(void) { return sk_calloc(1, sizeof(struct status_registry)); }
+struct status_registry *status_registry_new(void)
+{
+    return sk_calloc(1, sizeof(struct status_registry));
+}
 
-void status_registry_free(struct status_registry *s) { sk_free(s); }
+void status_registry_free(struct status_registry *s)
+{
+    sk_free(s);
+}
 
 int status_set_section(struct status_registry *s, const char *name, status_section_fn fn, void *arg)
 {

@@ -108,8 +108,8 @@ static int fetch_status(const char *host, int port, int timeout_ms, struct clust
 {
     int code = 0;
     char *body = NULL, err[256];
-    int rc = cli_http_get(host, port, "/v1/status", timeout_ms, SK_CLI_HTTP_RESPONSE_BYTES_MAX, &code, &body, err,
-                          sizeof(err));
+    int rc = cli_http_get(host, port, "/v1/status", timeout_ms, SK_CLI_HTTP_RESPONSE_BYTES_MAX, &code, &body,
+                          err, sizeof(err));
     if (rc == SK_OK && code != 200) {
         snprintf(err, sizeof(err), "HTTP status %d", code);
         rc = SK_EIO;
@@ -124,7 +124,8 @@ static int fetch_status(const char *host, int port, int timeout_ms, struct clust
     return rc;
 }
 
-static int try_broker(const struct rd_kafka_metadata_broker *b, const struct cluster_opts *o, struct cluster_view *v)
+static int try_broker(const struct rd_kafka_metadata_broker *b, const struct cluster_opts *o,
+                      struct cluster_view *v)
 {
     int port = b->port + (int)o->http_offset;
     if (port <= 0 || port > 65535)
@@ -138,7 +139,8 @@ static void load_status(const struct cluster_opts *o, struct cluster_view *v)
         char host[256];
         const char *colon = strrchr(o->http, ':');
         int64_t port;
-        if (!colon || (size_t)(colon - o->http) >= sizeof(host) || cli_parse_i64(colon + 1, 1, 65535, &port)) {
+        if (!colon || (size_t)(colon - o->http) >= sizeof(host) ||
+            cli_parse_i64(colon + 1, 1, 65535, &port)) {
             snprintf(v->status_err, sizeof(v->status_err), "--http %s: expected HOST:PORT", o->http);
             return;
         }
@@ -191,11 +193,14 @@ static void print_text(const struct cluster_view *v)
     const struct jp_node *sb = status_brokers(v);
     for (const struct jp_node *b = sb ? sb->child : NULL; b; b = b->next)
         if (jp_bool(b, "fenced", false))
-            printf("  id %d  address %s  fenced yes\n", (int)jp_num(b, "node_id", -1), jp_str(b, "address", "?"));
-    printf("Partitions: %d  under-replicated: %d  offline: %d\n", v->partitions, v->under_replicated, v->offline);
+            printf("  id %d  address %s  fenced yes\n", (int)jp_num(b, "node_id", -1),
+                   jp_str(b, "address", "?"));
+    printf("Partitions: %d  under-replicated: %d  offline: %d\n", v->partitions, v->under_replicated,
+           v->offline);
     const struct jp_node *root = jp_root(&v->status);
     if (!root) {
-        printf("Quorum: unknown (no node's /v1/status answered%s%s)\n", v->status_err[0] ? ": " : "", v->status_err);
+        printf("Quorum: unknown (no node's /v1/status answered%s%s)\n", v->status_err[0] ? ": " : "",
+               v->status_err);
         return;
     }
     const struct jp_node *q = jp_get(root, "quorum");
@@ -333,7 +338,8 @@ int cluster_main(int argc, char **argv)
         cli_error("unknown cluster command '%s' (status)", argv[1]);
         return CLI_EXIT_USAGE;
     }
-    struct cluster_opts o = {.bootstrap = cli_default_bootstrap(), .http_offset = 2, .timeout_ms = CLI_ADMIN_TIMEOUT_MS};
+    struct cluster_opts o = {
+        .bootstrap = cli_default_bootstrap(), .http_offset = 2, .timeout_ms = CLI_ADMIN_TIMEOUT_MS};
     optind = 0;
     opterr = 0;
     int c;

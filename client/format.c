@@ -19,7 +19,8 @@ int cli_format_parse(const char *s, struct cli_format *out, char *err, size_t er
         char c = s[i + 1];
         const char *ok = s[i] == '%' ? "kvtpoT%" : "nt\\";
         if (c == '\0' || !strchr(ok, c)) {
-            snprintf(err, err_len, "format: unknown %s '%c%c' (tokens: %%k %%v %%t %%p %%o %%T %%%%; \\n \\t \\\\)",
+            snprintf(err, err_len,
+                     "format: unknown %s '%c%c' (tokens: %%k %%v %%t %%p %%o %%T %%%%; \\n \\t \\\\)",
                      s[i] == '%' ? "token" : "escape", s[i], c ? c : ' ');
             return SK_EINVAL;
         }

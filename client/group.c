@@ -104,7 +104,8 @@ static int group_opt(int c, char **argv, struct group_opts *o)
 static int group_list(rd_kafka_t *rk, const struct group_opts *o)
 {
     char err[512];
-    rd_kafka_AdminOptions_t *ao = cli_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, (int)o->timeout_ms);
+    rd_kafka_AdminOptions_t *ao =
+        cli_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, (int)o->timeout_ms);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_ListConsumerGroups(rk, ao, q);
     rd_kafka_event_t *ev = cli_admin_wait(q, (int)o->timeout_ms, "list groups", err, sizeof(err));
@@ -154,8 +155,8 @@ out:
 }
 
 /* The group's committed offsets (all partitions), or NULL with err. */
-static rd_kafka_topic_partition_list_t *committed_offsets(rd_kafka_t *rk, const struct group_opts *o, char *err,
-                                                          size_t err_len)
+static rd_kafka_topic_partition_list_t *committed_offsets(rd_kafka_t *rk, const struct group_opts *o,
+                                                          char *err, size_t err_len)
 {
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(o->group, NULL);
     rd_kafka_AdminOptions_t *ao =
@@ -166,12 +167,13 @@ static rd_kafka_topic_partition_list_t *committed_offsets(rd_kafka_t *rk, const 
     rd_kafka_event_t *ev = cli_admin_wait(q, (int)o->timeout_ms, "list group offsets", err, err_len);
     if (ev) {
         size_t n = 0;
-        const rd_kafka_group_result_t **gr =
-            rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+        const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
         if (n != 1)
             snprintf(err, err_len, "list group offsets: %zu results, expected 1", n);
         else if (rd_kafka_group_result_error(gr[0]))
-            snprintf(err, err_len, "list group offsets: %s", rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
+            snprintf(err, err_len, "list group offsets: %s",
+                     rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
         else
             out = rd_kafka_topic_partition_list_copy(rd_kafka_group_result_partitions(gr[0]));
         rd_kafka_event_destroy(ev);
@@ -254,8 +256,8 @@ static int describe_offsets(rd_kafka_t *rk, const struct group_opts *o, struct j
             json_i64(j, "lag", lag);
             json_end_object(j);
         } else {
-            printf("Topic %s\tPartition %d\tCommitted %" PRId64 "\tLogEnd %" PRId64 "\tLag %" PRId64 "\n", tp->topic,
-                   tp->partition, tp->offset, high, lag);
+            printf("Topic %s\tPartition %d\tCommitted %" PRId64 "\tLogEnd %" PRId64 "\tLag %" PRId64 "\n",
+                   tp->topic, tp->partition, tp->offset, high, lag);
         }
     }
     if (j)
@@ -286,7 +288,8 @@ static int group_describe(rd_kafka_t *rk, const struct group_opts *o)
         rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
     if (n != 1 || rd_kafka_ConsumerGroupDescription_error(d[0])) {
         cli_error("describe group %s: %s", o->group,
-                  n != 1 ? "no result" : rd_kafka_error_string(rd_kafka_ConsumerGroupDescription_error(d[0])));
+                  n != 1 ? "no result"
+                         : rd_kafka_error_string(rd_kafka_ConsumerGroupDescription_error(d[0])));
         goto out;
     }
     const char *state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d[0]));
@@ -327,7 +330,8 @@ static rd_kafka_topic_partition_list_t *reset_targets(rd_kafka_t *rk, const stru
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(partitions);
     for (int p = 0; p < partitions; p++) {
         int64_t low = 0, high = 0;
-        rd_kafka_resp_err_t rerr = rd_kafka_query_watermark_offsets(rk, o->topic, p, &low, &high, (int)o->timeout_ms);
+        rd_kafka_resp_err_t rerr =
+            rd_kafka_query_watermark_offsets(rk, o->topic, p, &low, &high, (int)o->timeout_ms);
         if (rerr) {
             snprintf(err, err_len, "offsets of %s-%d: %s", o->topic, p, rd_kafka_err2str(rerr));
             rd_kafka_topic_partition_list_destroy(l);
@@ -361,8 +365,8 @@ static int group_reset(rd_kafka_t *rk, const struct group_opts *o)
         goto out;
     }
     size_t n = 0;
-    const rd_kafka_group_result_t **gr =
-        rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+    const rd_kafka_group_result_t **gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
     const rd_kafka_topic_partition_list_t *res = n == 1 ? rd_kafka_group_result_partitions(gr[0]) : NULL;
     if (n != 1 || rd_kafka_group_result_error(gr[0])) {
         cli_error("reset offsets of group %s: %s", o->group,
@@ -376,8 +380,8 @@ static int group_reset(rd_kafka_t *rk, const struct group_opts *o)
                       rd_kafka_err2str(res->elems[i].err));
             status = CLI_EXIT_FAIL;
         } else {
-            printf("Topic %s\tPartition %d\tNewOffset %" PRId64 "\n", res->elems[i].topic, res->elems[i].partition,
-                   res->elems[i].offset);
+            printf("Topic %s\tPartition %d\tNewOffset %" PRId64 "\n", res->elems[i].topic,
+                   res->elems[i].partition, res->elems[i].offset);
         }
     }
 out:
@@ -407,7 +411,8 @@ static int group_check_args(const char *cmd, int argc, char **argv, struct group
         return SK_EINVAL;
     }
     if (strcmp(cmd, "reset-offsets") == 0 && (!o->topic || !o->to)) {
-        cli_error("group reset-offsets: needs --topic T and one of --to-earliest, --to-latest, --to-offset N");
+        cli_error(
+            "group reset-offsets: needs --topic T and one of --to-earliest, --to-latest, --to-offset N");
         return SK_EINVAL;
     }
     return SK_OK;

@@ -91,7 +91,8 @@ int cli_http_get(const char *host, int port, const char *path, int timeout_ms, s
     if (fd < 0)
         return SK_EIO;
     char req[512];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
+    int n =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
     char *resp = NULL;
     size_t len = 0;
     int rc = SK_EIO;

@@ -49,7 +49,10 @@ static struct jp_node *new_node(struct jp *p, enum jp_type t)
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Decodes the string at pos (after the opening quote) in place. */
@@ -233,7 +236,10 @@ void jp_free(struct jp_doc *doc)
     memset(doc, 0, sizeof(*doc));
 }
 
-const struct jp_node *jp_root(const struct jp_doc *doc) { return doc->n ? &doc->nodes[0] : NULL; }
+const struct jp_node *jp_root(const struct jp_doc *doc)
+{
+    return doc->n ? &doc->nodes[0] : NULL;
+}
 
 const struct jp_node *jp_get(const struct jp_node *o, const char *key)
 {

@@ -148,7 +148,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         snprintf(st->first_error, sizeof(st->first_error), "%s", rd_kafka_err2str(m->err));
 }
 
-static void produce_conf(rd_kafka_conf_t *conf) { rd_kafka_conf_set_dr_msg_cb(conf, dr_cb); }
+static void produce_conf(rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+}
 
 /* Sends one record, waiting for room in librdkafka's queue when it is full. */
 static int send_line(rd_kafka_t *rk, const struct produce_opts *o, const char *line, size_t len, char *err,
@@ -168,10 +171,10 @@ static int send_line(rd_kafka_t *rk, const struct produce_opts *o, const char *l
         value_len = len - key_len - 1;
     }
     for (;;) {
-        rd_kafka_resp_err_t rerr = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)o->partition),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
-            RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t rerr =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION((int32_t)o->partition),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                              RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_END);
         if (rerr == RD_KAFKA_RESP_ERR_NO_ERROR)
             return SK_OK;
         if (rerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -246,8 +249,8 @@ int produce_main(int argc, char **argv)
     rd_kafka_destroy(rk);
     if (st.failed || unsent) {
         char last[256];
-        cli_error("produce: %" PRId64 " of %" PRId64 " records not delivered to %s: %s%s%s", st.failed + unsent, lines,
-                  o.topic, st.failed ? st.first_error : "no delivery report",
+        cli_error("produce: %" PRId64 " of %" PRId64 " records not delivered to %s: %s%s%s",
+                  st.failed + unsent, lines, o.topic, st.failed ? st.first_error : "no delivery report",
                   cli_rk_last_log(last, sizeof(last))[0] ? "; " : "", last);
         return CLI_EXIT_FAIL;
     }

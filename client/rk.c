@@ -130,7 +130,7 @@ int cli_topic_lookup(rd_kafka_t *rk, const char *topic, int timeout_ms, int *par
 
 /* Waits for the result event of an admin request on q. */
 rd_kafka_event_t *cli_admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what, char *err,
-                                    size_t err_len)
+                                 size_t err_len)
 {
     /* The request itself carries timeout_ms; allow some slack on top. */
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 5000);

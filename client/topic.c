@@ -12,8 +12,17 @@
 #include "client/topic_admin.h"
 #include "common/sk_err.h"
 
-enum { OPT_PARTITIONS = 256, OPT_RF, OPT_CONFIG, OPT_IF_NOT_EXISTS, OPT_IF_EXISTS, OPT_TIMEOUT_MS, OPT_SET, OPT_DELETE,
-       OPT_OUTPUT };
+enum {
+    OPT_PARTITIONS = 256,
+    OPT_RF,
+    OPT_CONFIG,
+    OPT_IF_NOT_EXISTS,
+    OPT_IF_EXISTS,
+    OPT_TIMEOUT_MS,
+    OPT_SET,
+    OPT_DELETE,
+    OPT_OUTPUT
+};
 
 struct topic_opts {
     const char *bootstrap;

@@ -80,8 +80,8 @@ static void json_ids(struct json_out *j, const char *key, const int32_t *ids, in
     json_end_array(j);
 }
 
-static void describe_json(struct json_out *j, const struct rd_kafka_metadata *md, struct rd_kafka_metadata_topic *t,
-                          const struct cli_configs *cfg)
+static void describe_json(struct json_out *j, const struct rd_kafka_metadata *md,
+                          struct rd_kafka_metadata_topic *t, const struct cli_configs *cfg)
 {
     json_begin_object(j, NULL);
     json_str(j, "name", t->topic);
@@ -161,7 +161,8 @@ int topic_show(rd_kafka_t *rk, const struct topic_show_args *a)
     }
     for (int n = 0; n < a->name_count; n++) {
         struct rd_kafka_metadata_topic key = {.topic = a->names[n]};
-        struct rd_kafka_metadata_topic *t = bsearch(&key, topics, (size_t)md->topic_cnt, sizeof(topics[0]), cmp_topic);
+        struct rd_kafka_metadata_topic *t =
+            bsearch(&key, topics, (size_t)md->topic_cnt, sizeof(topics[0]), cmp_topic);
         if (t == NULL || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
             cli_error("topic %s does not exist", a->names[n]);
             status = CLI_EXIT_FAIL;

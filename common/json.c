@@ -5,8 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static void put(struct json_out *j, const char *s, size_t n) { sk_write_raw(j->w, s, n); }
-static void puts_(struct json_out *j, const char *s) { put(j, s, strlen(s)); }
+static void put(struct json_out *j, const char *s, size_t n)
+{
+    sk_write_raw(j->w, s, n);
+}
+static void puts_(struct json_out *j, const char *s)
+{
+    put(j, s, strlen(s));
+}
 
 static void put_string(struct json_out *j, const char *s)
 {
@@ -50,8 +56,14 @@ static void open_(struct json_out *j, const char *key, const char *bracket)
     j->first[j->depth] = true;
 }
 
-void json_begin_object(struct json_out *j, const char *key) { open_(j, key, "{"); }
-void json_begin_array(struct json_out *j, const char *key) { open_(j, key, "["); }
+void json_begin_object(struct json_out *j, const char *key)
+{
+    open_(j, key, "{");
+}
+void json_begin_array(struct json_out *j, const char *key)
+{
+    open_(j, key, "[");
+}
 
 void json_end_object(struct json_out *j)
 {

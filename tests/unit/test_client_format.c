@@ -22,8 +22,14 @@ static const char *render(const char *fmt, const struct cli_record *rec, struct 
 
 START_TEST(format_tokens)
 {
-    struct cli_record rec = {.topic = "t", .partition = 2, .offset = 41, .timestamp_ms = 1700000000000LL,
-                             .key = "k1", .key_len = 2, .value = "v\0x", .value_len = 1};
+    struct cli_record rec = {.topic = "t",
+                             .partition = 2,
+                             .offset = 41,
+                             .timestamp_ms = 1700000000000LL,
+                             .key = "k1",
+                             .key_len = 2,
+                             .value = "v\0x",
+                             .value_len = 1};
     struct sk_writer w;
     sk_writer_init(&w);
     ck_assert_str_eq(render("%k %v", &rec, &w), "k1 v\n");
@@ -55,7 +61,8 @@ END_TEST
 START_TEST(json_reads_status)
 {
     const char *doc = " {\"node\":{\"node_id\":3,\"roles\":[\"broker\",\"controller\"]},"
-                      "\"quorum\":{\"leader\":2,\"epoch\":7,\"voters\":[{\"node_id\":1,\"lag\":0},{\"node_id\":2,\"lag\":15}]},"
+                      "\"quorum\":{\"leader\":2,\"epoch\":7,\"voters\":[{\"node_id\":1,\"lag\":0},{\"node_"
+                      "id\":2,\"lag\":15}]},"
                       "\"s\":\"a\\\"b\\u00e9\\n\",\"ok\":true,\"nil\":null,\"neg\":-1.5e2} ";
     struct jp_doc d;
     char err[256];
@@ -79,8 +86,8 @@ END_TEST
 
 START_TEST(json_rejects_bad_input)
 {
-    static const char *bad[] = {"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "[1 2]", "\"abc", "\"\\x\"", "tru",
-                                "{} x", "\"\\u12g4\"", "[\"a\nb\"]", "-", "{1:2}"};
+    static const char *bad[] = {"",        "{",   "{\"a\"}", "{\"a\":}",    "[1,]",       "[1 2]", "\"abc",
+                                "\"\\x\"", "tru", "{} x",    "\"\\u12g4\"", "[\"a\nb\"]", "-",     "{1:2}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct jp_doc d;
         char err[256];

@@ -67,11 +67,15 @@ START_TEST(histogram_is_cumulative)
     metrics_sample_hist(o, &l, &h);
     const char *s = text(&w);
     ck_assert_ptr_nonnull(strstr(s, "# TYPE skiff_request_duration_seconds histogram\n"));
-    ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0001\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.001\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0025\"} 3\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0001\"} 2\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.001\"} 2\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0025\"} 3\n"));
     ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"10\"} 3\n"));
-    ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"+Inf\"} 4\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "skiff_request_duration_seconds_bucket{api=\"Produce\",le=\"+Inf\"} 4\n"));
     ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_count{api=\"Produce\"} 4\n"));
     ck_assert_ptr_nonnull(strstr(s, "skiff_request_duration_seconds_sum{api=\"Produce\"} 60.001650\n"));
     metrics_out_free(o);
@@ -153,7 +157,8 @@ START_TEST(status_sections)
     struct sk_writer w;
     sk_writer_init(&w);
     ck_assert_int_eq(status_render(s, &w), 0);
-    ck_assert_str_eq(text(&w), "{\"one\":{\"n\":5,\"s\":\"q\\\"\\u000a\",\"null\":null,\"a\":[1,true]},\"two\":[]}\n");
+    ck_assert_str_eq(text(&w),
+                     "{\"one\":{\"n\":5,\"s\":\"q\\\"\\u000a\",\"null\":null,\"a\":[1,true]},\"two\":[]}\n");
     /* Replacing keeps the position; removing drops the key. */
     ck_assert_int_eq(status_set_section(s, "one", section_obj, &m), 0);
     status_remove_section(s, "two");
