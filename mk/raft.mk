@@ -35,10 +35,6 @@ $(BUILD)/selftest/test_raft_scenarios-%: tests/unit/test_raft_scenarios.c tests/
 sim-selftest: $(BUILD)/raft-sim $(SELFTEST_BINS) $(GOLDEN_BINS)
 	@GOLDEN_BUGS="$(GOLDEN_BUGS)" ./tests/sim/selftest.sh $(BUILD) $(SIM_SELFTEST_SEEDS) $(SIM_BUGS)
 
-# Generated protobuf-c sources are only named in pattern rules, which makes
-# them "intermediate" to make and deleted after a build; keep them.
-.SECONDARY: $(PROTO_C) $(PROTO_H)
-
 # The real-process member (its main() lives outside raft/, which goes into
 # libskiff).
 RAFT_NODE_SRC := $(wildcard tools/raft-node/*.c)
