@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -112,6 +113,8 @@ static int start(struct broker *b)
     if ((rc = group_coordinator_create(b, &b->groups)))
         return rc;
     group_coordinator_start(b->groups);
+    if ((rc = broker_metrics_start(b, &b->metrics)))
+        return rc;
     if ((rc = kserver_start(b, &b->kafka)))
         return rc;
     b->sigterm_ev = evsignal_new(b->base, SIGTERM, stop_cb, b);
@@ -139,6 +142,7 @@ static void shutdown_node(struct broker *b, bool clean)
     topics_close(b->topics, clean);
     flusher_destroy(b->flusher);
     http_stop(b->http);
+    broker_metrics_stop(b->metrics);
     if (b->maintain_ev)
         event_free(b->maintain_ev);
     if (b->sigterm_ev)

@@ -37,6 +37,15 @@ struct partition {
     bool sync_requested;
 };
 
+/* Traffic through this topic since the node started (loop thread; exported
+ * by broker/broker_metrics.c). */
+struct topic_io {
+    uint64_t bytes_in_total;
+    uint64_t records_in_total;
+    uint64_t bytes_out_total;
+    uint64_t records_out_total;
+};
+
 struct topic {
     struct topic_registry *reg;
     char *name; /* owned */
@@ -47,6 +56,7 @@ struct topic {
     char **override_values;
     int32_t n_overrides;
     bool internal;
+    struct topic_io io;
     struct topic *hnext;
 };
 

@@ -106,6 +106,30 @@
 #define SK_CLI_RECORD_BYTES_MAX (64 * 1024 * 1024)
 /* Topic names one `skiff topic` command may take. */
 #define SK_CLI_TOPICS_MAX 1000
+/* Config overrides one topic may carry as the tool sees them (Kafka defines
+ * about 30 topic-level keys). */
+#define SK_CLI_TOPIC_CONFIGS_MAX 256
+/* A line `skiff produce` reads from stdin: a record's key and value. */
+#define SK_CLI_LINE_BYTES_MAX (1024 * 1024)
+/* A /v1/status document `skiff cluster status` reads over HTTP. */
+#define SK_CLI_HTTP_RESPONSE_BYTES_MAX (16 * 1024 * 1024)
+
+/* --- metrics and status (broker/metrics*.c, broker/status.c) ---------------- */
+
+/* Collectors one registry holds: one per subsystem (requests, topics and logs,
+ * flusher, later the controller, replication and groups). */
+#define SK_METRICS_COLLECTORS_MAX 32
+/* Kafka API keys counted per key; today's table ends at 37 (CreatePartitions)
+ * and Kafka's own below 80.  Requests above it are still served, counted only
+ * in the totals. */
+#define SK_METRICS_API_KEYS_MAX 128
+/* API versions counted per key (Kafka's highest version of any API is below 20). */
+#define SK_METRICS_API_VERSIONS_MAX 32
+/* Kafka error codes counted per API (Kafka's table ends near 120). */
+#define SK_METRICS_ERROR_CODES_MAX 128
+/* One sample's rendered label set ("topic=...,partition=..."): topic names
+ * are at most 249 bytes, so this holds a topic, a partition and two more. */
+#define SK_METRICS_LABELS_BYTES_MAX 1024
 
 /* --- Raft ------------------------------------------------------------------- */
 
