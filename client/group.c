@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "client/cli.h"
@@ -154,11 +155,60 @@ out:
     return status;
 }
 
-/* The group's committed offsets (all partitions), or NULL with err. */
+/* True if some entry of l for `topic` carries a committed offset. */
+static bool topic_has_commit(const rd_kafka_topic_partition_list_t *l, const char *topic)
+{
+    for (int i = 0; i < l->cnt; i++)
+        if (l->elems[i].offset >= 0 && !l->elems[i].err && strcmp(l->elems[i].topic, topic) == 0)
+            return true;
+    return false;
+}
+
+/* Every partition of the topics the group has committed on; a partition
+ * without a commit of its own gets offset -1 (its lag is then everything
+ * from the log start, what the group would still read). */
+static rd_kafka_topic_partition_list_t *group_topics(const rd_kafka_topic_partition_list_t *l)
+{
+    rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(l ? l->cnt : 0);
+    for (int i = 0; l && i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *e = &l->elems[i];
+        if (!topic_has_commit(l, e->topic))
+            continue;
+        rd_kafka_topic_partition_list_add(out, e->topic, e->partition)->offset =
+            e->offset >= 0 && !e->err ? e->offset : -1;
+    }
+    return out;
+}
+
+/* Every partition of every topic in the cluster, or NULL with err. */
+static rd_kafka_topic_partition_list_t *all_partitions(rd_kafka_t *rk, int timeout_ms, char *err, size_t err_len)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t rerr = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+    if (rerr) {
+        snprintf(err, err_len, "metadata: %s", rd_kafka_err2str(rerr));
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < md->topic_cnt; t++)
+        for (int p = 0; p < md->topics[t].partition_cnt; p++)
+            rd_kafka_topic_partition_list_add(l, md->topics[t].topic, md->topics[t].partitions[p].id);
+    rd_kafka_metadata_destroy(md);
+    return l;
+}
+
+/* The group's committed offsets, or NULL with err.  librdkafka 2.0.2 sends a
+ * NULL partition list as an empty topic array, which Kafka (and Skiff)
+ * answer with nothing (only a null array means "all"), so every partition of
+ * the cluster is asked for by name and those without a commit are dropped. */
 static rd_kafka_topic_partition_list_t *committed_offsets(rd_kafka_t *rk, const struct group_opts *o,
                                                           char *err, size_t err_len)
 {
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(o->group, NULL);
+    rd_kafka_topic_partition_list_t *want = all_partitions(rk, (int)o->timeout_ms, err, err_len);
+    if (!want)
+        return NULL;
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(o->group, want);
+    rd_kafka_topic_partition_list_destroy(want);
     rd_kafka_AdminOptions_t *ao =
         cli_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, (int)o->timeout_ms);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -175,7 +225,7 @@ static rd_kafka_topic_partition_list_t *committed_offsets(rd_kafka_t *rk, const 
             snprintf(err, err_len, "list group offsets: %s",
                      rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
         else
-            out = rd_kafka_topic_partition_list_copy(rd_kafka_group_result_partitions(gr[0]));
+            out = group_topics(rd_kafka_group_result_partitions(gr[0]));
         rd_kafka_event_destroy(ev);
     }
     rd_kafka_queue_destroy(q);
@@ -224,7 +274,7 @@ static void describe_members(const rd_kafka_ConsumerGroupDescription_t *d, struc
         json_end_array(j);
 }
 
-/* Per committed partition: committed offset, high watermark, lag. */
+/* Per partition of the group's topics: committed offset, high watermark, lag. */
 static int describe_offsets(rd_kafka_t *rk, const struct group_opts *o, struct json_out *j)
 {
     char err[512];
@@ -251,13 +301,19 @@ static int describe_offsets(rd_kafka_t *rk, const struct group_opts *o, struct j
             json_begin_object(j, NULL);
             json_str(j, "topic", tp->topic);
             json_i64(j, "partition", tp->partition);
-            json_i64(j, "committed", tp->offset);
+            if (tp->offset >= 0)
+                json_i64(j, "committed", tp->offset);
+            else
+                json_str(j, "committed", NULL);
             json_i64(j, "log_end", high);
             json_i64(j, "lag", lag);
             json_end_object(j);
         } else {
-            printf("Topic %s\tPartition %d\tCommitted %" PRId64 "\tLogEnd %" PRId64 "\tLag %" PRId64 "\n",
-                   tp->topic, tp->partition, tp->offset, high, lag);
+            char committed[24] = "-";
+            if (tp->offset >= 0)
+                snprintf(committed, sizeof(committed), "%" PRId64, tp->offset);
+            printf("Topic %s\tPartition %d\tCommitted %s\tLogEnd %" PRId64 "\tLag %" PRId64 "\n", tp->topic,
+                   tp->partition, committed, high, lag);
         }
     }
     if (j)
