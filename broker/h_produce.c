@@ -129,6 +129,11 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
     struct partition *p = topics_partition(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index);
     if (!p)
         return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+    /* Internal topics are written by the broker only (Kafka refuses client
+     * appends the same way): a forged record in __consumer_offsets would
+     * change a group's offsets at the next coordinator load. */
+    if (p->topic->internal)
+        return KAFKA_INVALID_TOPIC_EXCEPTION;
     out->log_start_offset = plog_start_offset(p->log);
     if (req->acks == -1 && p->topic->cfg.min_insync_replicas > SINGLE_NODE_ISR_SIZE)
         return KAFKA_NOT_ENOUGH_REPLICAS;

@@ -1,11 +1,15 @@
 """The group protocol byte by byte (raw client): bad or stale requests get
 the error clients rely on and leave the group as it was."""
 
+import os
 import unittest
 
 import clients
+import kafkawire
 from group_helpers import GROUP_OVERRIDES
 from harness import SkiffTestCase, wait_until
+
+INVALID_TOPIC_EXCEPTION = 17
 from kafkawire import Reader, array, build_batch, i16, i32, i64, nbytes, string
 
 NONE = 0
@@ -241,20 +245,31 @@ class GroupWireTest(SkiffTestCase):
             self.assertEqual(describe(c, group)[1], "Empty")
 
     def test_garbage_in_offsets_topic_is_skipped_on_replay(self):
-        """Records a client wrote straight into __consumer_offsets are input
-        like any other: the replay skips what it cannot read and keeps the
-        real commits."""
+        """Well-framed batches of records the coordinator cannot read (left
+        by another version, or damage that kept the CRC right) sit in
+        __consumer_offsets: the replay skips them and keeps the real commits.
+        Clients cannot write there (INVALID_TOPIC_EXCEPTION), so the junk is
+        appended to the segment files while the broker is down."""
         group = clients.unique("replay")
         with self.b.raw() as c:
             find_coordinator(c, group)
             self.assertEqual(commit(c, group, -1, "", self.topic, {0: 17}), {0: NONE})
-            key = i16(1) + string(group) + string(self.topic) + i32(0)
-            junk = [(b"\x00", b"x"), (b"\x00\x09" + string(group), b"?"), (key, b"\x00\x03\x00"),
-                    (i16(2) + string(group), b"\x00\x03" + b"\xff" * 12), (b"\x00\x01\xff\xff", None)]
-            for part in range(GROUP_OVERRIDES["offsets.topic.num.partitions"]):
-                res = c.produce("__consumer_offsets", part, build_batch(junk))
-                self.assertEqual(res["error_code"], NONE)
+            res = c.produce("__consumer_offsets", 0, build_batch([(b"k", b"v")]))
+            self.assertEqual(res["error_code"], INVALID_TOPIC_EXCEPTION)
+        key = i16(1) + string(group) + string(self.topic) + i32(0)
+        junk = [(b"\x00", b"x"), (b"\x00\x09" + string(group), b"?"), (key, b"\x00\x03\x00"),
+                (i16(2) + string(group), b"\x00\x03" + b"\xff" * 12), (b"\x00\x01\xff\xff", None)]
         self.assertEqual(self.b.stop(), 0)
+        for part in range(GROUP_OVERRIDES["offsets.topic.num.partitions"]):
+            pdir = self.b.partition_dir("__consumer_offsets", part)
+            segment = os.path.join(pdir, sorted(f for f in os.listdir(pdir) if f.endswith(".log"))[-1])
+            with open(segment, "rb") as f:
+                data = f.read()
+            next_offset = int(os.path.basename(segment)[:-4])
+            for _, _, base, last_delta in kafkawire.walk_batches(data):
+                next_offset = base + last_delta + 1
+            with open(segment, "ab") as f:
+                f.write(build_batch(junk, base_offset=next_offset))
         self.b.start()
         with self.b.raw() as c:
             find_coordinator(c, group)
