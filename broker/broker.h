@@ -15,6 +15,8 @@ struct topic_registry;
 struct kserver;
 struct http_server;
 struct cluster;
+struct group_coordinator;
+struct broker_metrics;
 
 struct broker_stats {
     uint64_t requests_total;
@@ -33,6 +35,8 @@ struct broker {
     struct kserver *kafka;         /* owned: client listener and connections */
     struct http_server *http;      /* owned */
     struct cluster *cluster;       /* owned: quorum, controller, image */
+    struct group_coordinator *groups; /* owned: consumer groups (group_coordinator.h) */
+    struct broker_metrics *metrics; /* owned: /metrics, /v1/status, request statistics */
     struct event *maintain_ev;     /* owned: periodic roll and retention */
     struct event *sigterm_ev;      /* owned */
     struct event *sigint_ev;       /* owned */

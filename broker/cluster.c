@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sk_err.h"
+#include "group_coordinator.h"
 #include "replica.h"
 #include "topics.h"
 
@@ -27,6 +28,22 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     rpc_tick(c);
     lifecycle_tick(c);
     replica_tick(c->replicas);
+}
+
+/* Partition role changes go to replication, and for __consumer_offsets to
+ * the group coordinator (it serves the groups of partitions this node
+ * leads). */
+static void role_cb(void *arg, struct partition *p, const struct md_partition *old)
+{
+    struct cluster *c = arg;
+    replica_role_cb(c->replicas, p, old);
+    struct group_coordinator *gc = c->b->groups;
+    if (!gc || strcmp(p->topic->name, GROUP_OFFSETS_TOPIC) != 0)
+        return;
+    if (old && p->st.leader == c->self)
+        group_coordinator_partition_elected(gc, p->index, p->st.leader_epoch);
+    else
+        group_coordinator_partition_resigned(gc, p->index);
 }
 
 void cluster_image_changed(struct cluster *c)
@@ -52,7 +69,7 @@ int cluster_start(struct broker *b, struct cluster **out)
     if (rc == SK_OK)
         rc = replica_mgr_new(b, c->tr, &c->replicas);
     if (rc == SK_OK) {
-        topics_set_role_cb(b->topics, replica_role_cb, c->replicas);
+        topics_set_role_cb(b->topics, role_cb, c);
         rc = quorum_start(c, err, sizeof(err));
     }
     if (rc == SK_OK)

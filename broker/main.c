@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "cluster.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/sk_err.h"
 #include "flusher.h"
+#include "group_coordinator.h"
 #include "http.h"
 #include "kserver.h"
 #include "topics.h"
@@ -109,9 +111,15 @@ static int start(struct broker *b)
         return SK_ENOMEM;
     if ((rc = topics_open(b, &b->topics)))
         return rc;
+    /* The coordinator exists before the cluster starts: leadership of
+     * __consumer_offsets partitions reaches it through role changes. */
+    if ((rc = group_coordinator_create(b, &b->groups)))
+        return rc;
     /* Topics come from the metadata log: the quorum restores the image and
      * the registry follows it. */
     if ((rc = cluster_start(b, &b->cluster)))
+        return rc;
+    if ((rc = broker_metrics_start(b, &b->metrics)))
         return rc;
     if ((rc = kserver_start(b, &b->kafka)))
         return rc;
@@ -139,11 +147,14 @@ static void shutdown_node(struct broker *b, bool clean)
         cluster_controlled_shutdown(b->cluster);
     b->stopping = true;
     kserver_stop(b->kafka);
+    group_coordinator_destroy(b->groups);
+    b->groups = NULL;
     cluster_stop(b->cluster);
     b->cluster = NULL;
     topics_close(b->topics, clean);
     flusher_destroy(b->flusher);
     http_stop(b->http);
+    broker_metrics_stop(b->metrics);
     if (b->maintain_ev)
         event_free(b->maintain_ev);
     if (b->sigterm_ev)

@@ -55,6 +55,15 @@ bool topics_valid_name(const char *name, size_t len)
     return strlen(buf) == len && logmgr_topic_valid(buf);
 }
 
+bool topics_is_internal(const char *name, size_t len)
+{
+    static const char *const internal[] = {"__consumer_offsets", "__transaction_state"};
+    for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+        if (strlen(internal[i]) == len && memcmp(internal[i], name, len) == 0)
+            return true;
+    return false;
+}
+
 struct topic *topics_find(struct topic_registry *t, const char *name, size_t len)
 {
     for (struct topic *tp = t->buckets[name_hash(name, len)]; tp; tp = tp->hnext)
@@ -387,7 +396,7 @@ static struct topic *new_topic(struct topic_registry *t, const struct md_topic *
         sk_free(tp);
         return NULL;
     }
-    tp->internal = mt->name[0] == '_' && mt->name[1] == '_';
+    tp->internal = topics_is_internal(mt->name, strlen(mt->name));
     topic_config_from_broker(&t->b->cfg, &tp->cfg);
     link_topic(t, tp);
     SK_INFO("topic_created", "topic=%s partitions=%d", tp->name, mt->n_partitions);

@@ -15,6 +15,10 @@ PKGS=(
     librdkafka-dev kcat python3 python3-kafka python3-confluent-kafka
     # system-test utilities
     iproute2 curl
+    # operations checks: promtool (from prometheus; Debian ships no smaller
+    # package with it) for /metrics, systemd-analyze for the unit file,
+    # PyYAML for the compose and Kubernetes manifest checks
+    prometheus systemd python3-yaml
     # kafkajs (from npm) runs on node
     nodejs
 )
