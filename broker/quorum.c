@@ -97,9 +97,12 @@ static void apply_cb(void *arg, const struct raft_entry *e)
     if (e->type == RAFT_ENTRY_NORMAL && e->len > 0)
         apply_batch(c, e);
     c->img.applied_index = e->index;
-    ctrl_on_apply(c->ctrl, e);
+    /* The registry follows the image before the controller answers, so a
+     * request answered on this node sees its effect in full (a created
+     * topic is open, a coordinator elected). */
     if (e->type == RAFT_ENTRY_NORMAL && e->len > 0)
         cluster_image_changed(c);
+    ctrl_on_apply(c->ctrl, e);
 }
 
 static int restore_cb(void *arg, const struct raft_snapshot *s)

@@ -159,6 +159,13 @@ void replica_on_append(struct partition *p)
         replica_leader_on_append(rp);
 }
 
+void replica_on_hw(struct partition *p)
+{
+    struct replica_part *rp = p->replica;
+    if (rp && rp->leader)
+        replica_leader_on_hw(rp);
+}
+
 void replica_tick(struct replica_mgr *m)
 {
     int64_t now = sk_mono_ms();

@@ -32,5 +32,8 @@ void replica_role_cb(void *arg, struct partition *p, const struct md_partition *
 int64_t replica_hw_target(struct partition *p);
 void replica_on_synced(struct partition *p);
 void replica_on_append(struct partition *p);
+/* The high watermark moved: a leader tells parked followers at once, so a
+ * follower that takes over knows how far data is committed. */
+void replica_on_hw(struct partition *p);
 
 #endif

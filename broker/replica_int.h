@@ -94,6 +94,7 @@ void replica_leader_end(struct replica_part *rp);
 void replica_leader_on_fetch(struct replica_mgr *m, int32_t sender, uint64_t corr, const struct replica_fetch_req *req);
 void replica_leader_tick(struct replica_part *rp, int64_t now_ms);
 void replica_leader_on_append(struct replica_part *rp);
+void replica_leader_on_hw(struct replica_part *rp);
 
 /* replica_fetcher.c */
 void replica_fetcher_begin(struct replica_part *rp);

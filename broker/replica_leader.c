@@ -129,6 +129,8 @@ void replica_leader_end(struct replica_part *rp)
 
 void replica_leader_on_append(struct replica_part *rp) { answer_parked(rp, false); }
 
+void replica_leader_on_hw(struct replica_part *rp) { answer_parked(rp, true); }
+
 static struct replica_follower *follower(struct replica_part *rp, int32_t id)
 {
     for (int32_t i = 0; i < rp->n_f; i++)

@@ -176,9 +176,12 @@ void partition_wake_lost(struct partition *p) { wake_waiters(p, false, true); }
 
 void partition_raise_hw(struct partition *p, int64_t hw)
 {
-    if (hw > p->high_watermark)
+    bool moved = hw > p->high_watermark;
+    if (moved)
         p->high_watermark = hw;
     wake_waiters(p, false, false);
+    if (moved)
+        replica_on_hw(p);
 }
 
 void partition_update_hw(struct partition *p) { partition_raise_hw(p, replica_hw_target(p)); }

@@ -105,6 +105,18 @@ def read_partition(cluster, topic, p, via=None, timeout=15.0):
                 raise
 
 
+def read_at_least(cluster, topic, p, n, timeout=15.0):
+    """Reads p until its high watermark covers n records: after a failover
+    the new leader's high watermark catches up once the other ISR members
+    fetch from it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        recs, hw = read_partition(cluster, topic, p)
+        if len(recs) >= n or time.monotonic() > deadline:
+            return recs, hw
+        time.sleep(0.02)
+
+
 def segment_bytes(broker, topic, p):
     """The concatenated .log segment bytes of a stopped broker's replica."""
     import os

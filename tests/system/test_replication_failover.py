@@ -55,7 +55,7 @@ class ReplicationTest(SkiffTestCase):
             lead = ch.wait_leader(c, topic, part)
             c.node(lead).kill()
             new = ch.wait_leader(c, topic, part, not_in=(lead,))
-            recs, _ = ch.read_partition(c, topic, part)
+            recs, _ = ch.read_at_least(c, topic, part, len(want[part]))
             self.assertEqual([r["value"] for r in recs], want[part], "partition %d on node %d" % (part, new))
             served_by.add(new)
             c.node(lead).start()
@@ -102,7 +102,8 @@ class ReplicationTest(SkiffTestCase):
             th.join()
             p.flush(15)
         new = ch.wait_leader(c, topic, 0, not_in=(victim,))
-        recs, hw = ch.read_partition(c, topic, 0)
+        end = max(off for (_, off, _, _) in log.acked) + 1
+        recs, hw = ch.read_at_least(c, topic, 0, end)
         by_offset = {r["offset"]: r["value"] for r in recs}
         values = [r["value"] for r in recs]
         self.assertGreater(len(log.acked), 400)
@@ -146,10 +147,10 @@ class ReplicationTest(SkiffTestCase):
             p.flush(10)
         ch.wait_leader(c, topic, 0, not_in=(old,))
         for i in range(50):
-            ch.produce_until_ok(c, topic, 0, ("new-epoch-%d" % i).encode())
+            r, _ = ch.produce_until_ok(c, topic, 0, ("new-epoch-%d" % i).encode())
         c.node(old).start()
         ch.wait_full_isr(c, topic, 1, 3, timeout=30)
-        recs, _ = ch.read_partition(c, topic, 0)
+        recs, _ = ch.read_at_least(c, topic, 0, r["base_offset"] + 1)
         values = [r["value"] for r in recs]
         for i in range(50):
             self.assertEqual(values.count(("new-epoch-%d" % i).encode()), 1)
