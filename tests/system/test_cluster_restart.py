@@ -1,0 +1,115 @@
+"""Restarts on three nodes under acks=all load: a rolling restart with SIGTERM
+(controlled shutdown) and a SIGKILLed node that catches up and rejoins every
+ISR.  Off unless SKIFF_CLUSTER_TESTS=1."""
+
+import glob
+import os
+import time
+import unittest
+
+import clients
+import cluster_harness as ch
+import kafkawire
+from harness import wait_until
+
+PARTITIONS = 6
+RF = 3
+TOPIC_CONFIG = {"min.insync.replicas": "2"}
+
+
+def disk_records(node, topic, partition):
+    """(offset, key, value) of every record in a node's segment files."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(node.partition_dir(topic, partition), "*.log"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        for b in kafkawire.parse_batches(data):
+            if not b["crc_ok"]:
+                raise AssertionError("%s: batch at offset %d has a bad CRC" % (path, b["base_offset"]))
+            out += [(r["offset"], r["key"], r["value"]) for r in b["records"] or []]
+    return out
+
+
+class RestartTest(ch.ClusterTestCase):
+
+    def start_loaded_cluster(self, rate=300, value_bytes=100):
+        c = self.start_cluster(3)
+        topic = clients.unique("restart")
+        c.create_topic(topic, PARTITIONS, RF, TOPIC_CONFIG)
+        load = ch.ProduceLoad(c, topic, PARTITIONS, rate=rate, value_bytes=value_bytes).start()
+        self.addCleanup(load._stop.set)
+        load.wait_acks(range(PARTITIONS), 0, 10, 20.0, "10 acknowledgements on every partition")
+        return c, topic, load
+
+    def test_rolling_restart_with_sigterm(self):
+        c, topic, load = self.start_loaded_cluster()
+        timings = []
+        for node in c.nodes:
+            t0 = time.monotonic()
+            rc = node.stop(timeout=30.0)
+            t_exit = time.monotonic()
+            self.assertEqual(rc, 0, "node %d: exit code %r after SIGTERM under load" % (node.node_id, rc))
+            c.wait_partitions(topic, ch.no_leader_on(node.node_id), 15.0,
+                              "no leadership left on stopped node %d" % node.node_id)
+            t_moved = time.monotonic()
+            load.wait_acks(range(PARTITIONS), t_exit, 3, 20.0,
+                           "acknowledgements on every partition with node %d down" % node.node_id)
+            node.start(timeout=30.0)
+            t_ready = time.monotonic()
+            c.wait_rejoined(node, [topic], 30.0)
+            t_back = time.monotonic()
+            timings.append("n%d:stop=%.2f,moved=%.2f,ready=%.2f,rejoined=%.2f"
+                           % (node.node_id, t_exit - t0, t_moved - t_exit, t_ready - t_exit, t_back - t_ready))
+        load.wait_acks(range(PARTITIONS), time.monotonic(), 10, 20.0, "acknowledgements after the rolling restart")
+        load.stop()
+        figures = ch.verify_log(self, c, load)
+        bad = load.non_retriable_errors()
+        self.assertEqual(bad, {}, "non-retriable delivery errors during a rolling restart: %r"
+                         % dict(list(bad.items())[:10]))
+        ch.report(self.id(), timings=";".join(timings), **figures)
+
+    def test_restarted_node_catches_up_and_rejoins(self):
+        c, topic, load = self.start_loaded_cluster(rate=500, value_bytes=1024)
+        md = c.metadata([topic])
+        victim = next(n for n in reversed(c.nodes) if n.node_id != md["controller_id"])
+        victim.kill()
+        t_kill = time.monotonic()
+        c.wait_partitions(topic, ch.no_leader_on(victim.node_id), 15.0,
+                          "node %d out of every ISR and leadership" % victim.node_id)
+        # Let the others take writes the victim has never seen.
+        load.wait_acks(range(PARTITIONS), time.monotonic(), 100, 30.0,
+                       "100 acknowledgements per partition with node %d down" % victim.node_id)
+        t_start = time.monotonic()
+        victim.start(timeout=30.0)
+        t_ready = time.monotonic()
+        c.wait_rejoined(victim, [topic], 30.0)
+        t_back = time.monotonic()
+        load.stop()
+
+        # The rejoined replica's own log equals the leader's, record for record.
+        for p in range(PARTITIONS):
+            leader = c.node(c.leader(topic, p))
+            with leader.raw() as r:
+                recs, hw = kafkawire.fetch_all(r, topic, p)
+            want = [(x["offset"], x["key"], x["value"]) for x in recs]
+
+            def caught_up():
+                return [x for x in disk_records(victim, topic, p) if x[0] < hw] == want
+            wait_until(caught_up, 15.0, 0.1, "node %d's log of %s/%d to match leader %d's up to %d"
+                       % (victim.node_id, topic, p, leader.node_id, hw))
+
+        # The rejoined node serves: with another node gone it leads some partitions.
+        other = next(n for n in c.nodes if n is not victim and n.node_id != c.controller_id())
+        other.kill()
+        c.wait_partitions(topic, ch.no_leader_on(other.node_id), 15.0,
+                          "leaders for node %d's partitions" % other.node_id)
+        figures = ch.verify_log(self, c, load)
+        bad = load.non_retriable_errors()
+        self.assertEqual(bad, {}, "non-retriable delivery errors: %r" % dict(list(bad.items())[:10]))
+        ch.report(self.id(), victim=victim.node_id, down_s="%.2f" % (t_start - t_kill),
+                  ready_s="%.2f" % (t_ready - t_start), rejoined_after_ready_s="%.2f" % (t_back - t_ready),
+                  **figures)
+
+
+if __name__ == "__main__":
+    unittest.main()
