@@ -81,6 +81,7 @@ class ClusterNode(harness.Broker):
         self.proc = None
         self.exit_codes = []
         self.paused = False
+        self.ready = False    # /readyz answered 200 since the last start
 
     def _write_config(self):
         lines = [
@@ -98,7 +99,13 @@ class ClusterNode(harness.Broker):
 
     def start(self, wait=True, timeout=30.0):
         self.paused = False
+        self.ready = False
         return super().start(wait, timeout)
+
+    def wait_ready(self, timeout=30.0):
+        super().wait_ready(timeout)
+        self.ready = True
+        return self
 
     def alive(self):
         """Running and not paused: a node that can answer."""
@@ -127,6 +134,7 @@ class ClusterNode(harness.Broker):
         of the SIGTERM path, or None if it had to be killed."""
         if not self.running():
             return self.proc.returncode if self.proc else None
+        self.ready = False
         self.sigterm()
         rc = self._reap(timeout)
         if rc is None:
@@ -134,6 +142,7 @@ class ClusterNode(harness.Broker):
         return rc
 
     def kill(self):
+        self.ready = False
         if self.running():
             self.proc.send_signal(signal.SIGKILL)
             self.paused = False
@@ -217,10 +226,16 @@ class Cluster:
 
     # ------------------------------------------------------------ views
 
-    def metadata(self, topics=None, via=None, timeout=3.0):
-        """Metadata v5 from node `via` (a ClusterNode) or the first live node
-        that answers.  The answer carries the asking node's id as "via"."""
-        candidates = [via] if via is not None else self.live()
+    def metadata(self, topics=None, via=None, timeout=3.0, exclude=None):
+        """Metadata v5 from node `via` (a ClusterNode) or else the first live
+        node that answers, preferring nodes that were ready since their last
+        start (a starting node may still hold an old view) and skipping
+        `exclude`.  The answer carries the asking node's id as "via"."""
+        if via is not None:
+            candidates = [via]
+        else:
+            live = [n for n in self.live() if n is not exclude]
+            candidates = [n for n in live if n.ready] + [n for n in live if not n.ready]
         last = None
         for n in candidates:
             try:
@@ -269,9 +284,10 @@ class Cluster:
                                     via_all=via_all)
 
     def wait_rejoined(self, node, topics, timeout=30.0):
-        """Waits until `node` is in the ISR of every partition it replicates."""
+        """Waits until `node` is in the ISR of every partition it replicates,
+        as another node sees it."""
         def back():
-            md = self.metadata(topics)
+            md = self.metadata(topics, exclude=node)
             return node.in_isr_everywhere(md, topics)
         wait_until(back, timeout, 0.05, "node %d back in every ISR of %s" % (node.node_id, topics))
 
