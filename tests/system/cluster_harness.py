@@ -29,7 +29,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 import clients
 import harness
 import kafkawire
-from harness import GiveUp, free_ports, wait_until
+from harness import free_ports, wait_until
 from kafkawire import Reader, array, i8, i16, i32, string
 
 # The switch that turns the cluster suite on (see tests/system/README.md).
@@ -454,7 +454,23 @@ class ProduceLoad:
         """Waits until each of `partitions` has n acknowledgements after `after`."""
         def enough():
             return all(self.acked_count([p], after) >= n for p in partitions)
-        wait_until(enough, timeout, 0.02, what)
+        try:
+            wait_until(enough, timeout, 0.02, what)
+        except harness.WaitTimeout as e:
+            counts = {p: self.acked_count([p], after) for p in partitions}
+            raise harness.WaitTimeout("%s; acknowledgements per partition since then %r, %d sent, "
+                                      "delivery errors so far %r" % (e, counts, self.sent, self.error_summary()))
+
+    def close(self):
+        """Stops the thread and drops the producer and whatever it still
+        holds (cleanup after a failed test; stop() is the normal end)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10.0)
+        if self.producer is not None:
+            self.producer.purge()
+            self.producer.flush(0)
+            self.producer = None
 
     def error_summary(self):
         with self.lock:

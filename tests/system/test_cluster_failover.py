@@ -26,7 +26,7 @@ class FailoverTest(ch.ClusterTestCase):
         topic = clients.unique("failover")
         c.create_topic(topic, PARTITIONS, RF, TOPIC_CONFIG)
         load = ch.ProduceLoad(c, topic, PARTITIONS, rate=300).start()
-        self.addCleanup(load._stop.set)
+        self.addCleanup(load.close)
         load.wait_acks(range(PARTITIONS), 0, 10, 20.0, "10 acknowledgements on every partition before the fault")
         return c, topic, load
 

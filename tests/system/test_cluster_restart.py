@@ -37,7 +37,7 @@ class RestartTest(ch.ClusterTestCase):
         topic = clients.unique("restart")
         c.create_topic(topic, PARTITIONS, RF, TOPIC_CONFIG)
         load = ch.ProduceLoad(c, topic, PARTITIONS, rate=rate, value_bytes=value_bytes).start()
-        self.addCleanup(load._stop.set)
+        self.addCleanup(load.close)
         load.wait_acks(range(PARTITIONS), 0, 10, 20.0, "10 acknowledgements on every partition")
         return c, topic, load
 
