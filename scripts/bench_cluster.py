@@ -178,7 +178,15 @@ def trial_controller(build, cluster, rejoin_records, topics):
     return t_ctrl - t_kill, t_create - t_kill, rejoin
 
 
+def out_of_every_isr(cluster, victim, topics):
+    def out():
+        md = cluster.metadata(topics)
+        return all(victim.node_id not in p["isr"] for t in topics for p in md["topics"][t]["partitions"])
+    wait_until(out, 30.0, 0.02, "killed node %d to leave every ISR of %s" % (victim.node_id, topics))
+
+
 def restart_and_rejoin(build, cluster, victim, rejoin_records, topics):
+    out_of_every_isr(cluster, victim, topics)
     if rejoin_records > 0:
         write_while_down(build, cluster, rejoin_records)
     t_start = time.monotonic()
