@@ -7,10 +7,9 @@ started, stopped (SIGTERM), killed (SIGKILL), paused (SIGSTOP) and resumed
 every node still running at the end of a test and fails the test if one
 does not exit 0 or left a sanitizer report.
 
-The module also holds what the cluster tests and scripts/bench-cluster.sh
-share: Metadata views, raw CreateTopics, a steady acks=all producer that
-records every delivery report (ProduceLoad), and the check that every
-acknowledged message was read back exactly once, in order (verify_log).
+The module also holds Metadata views and raw CreateTopics/Produce helpers
+shared by the cluster tests and scripts/bench-cluster.sh; the producers
+under load and the log checks are in cluster_load.py.
 """
 
 import os
@@ -18,15 +17,12 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 import confluent_kafka
-from confluent_kafka import KafkaError
 from confluent_kafka.admin import AdminClient, NewTopic
 
-import clients
 import harness
 import kafkawire
 from harness import free_ports, wait_until
@@ -47,19 +43,6 @@ NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
 TOPIC_ALREADY_EXISTS = 36
 NOT_CONTROLLER = 41
 FENCED_LEADER_EPOCH = 74
-
-# Delivery-report errors a producer may see while leaders move: Kafka's
-# retriable errors plus librdkafka's local transport and timeout errors.
-RETRIABLE_DELIVERY_ERRORS = {
-    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
-    KafkaError.REQUEST_TIMED_OUT, KafkaError.NOT_ENOUGH_REPLICAS,
-    KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, KafkaError.NETWORK_EXCEPTION,
-    KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH,
-    KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.KAFKA_STORAGE_ERROR,
-    KafkaError._TRANSPORT, KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT,
-    KafkaError._ALL_BROKERS_DOWN,
-}
-
 
 class ClusterNode(harness.Broker):
     """One member of a Cluster: a harness.Broker whose config lists every
@@ -350,216 +333,6 @@ def raw_produce(node, topic, partition, records, acks=-1, timeout_ms=5000, timeo
             return c.produce(topic, partition, batch, acks=acks, timeout_ms=timeout_ms, timeout=timeout)
     except (OSError, kafkawire.ConnectionClosed):
         return None
-
-
-# ------------------------------------------------------------------ load
-
-def seq_key(seq):
-    return b"%d" % seq
-
-
-class ProduceLoad:
-    """A confluent-kafka producer in a background thread writing numbered
-    messages round-robin over the partitions of one topic at a steady rate,
-    with acks=all and no client retries: with retries off, a message can
-    only appear twice in a log if the broker duplicated it.  Every delivery
-    report is recorded with its time."""
-
-    def __init__(self, cluster, topic, partitions, rate=300, value_bytes=100, **conf):
-        self.topic = topic
-        self.partitions = partitions
-        self.rate = rate
-        self.value_bytes = value_bytes
-        base = {"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5,
-                "message.send.max.retries": 0, "request.timeout.ms": 4000,
-                "message.timeout.ms": 8000, "topic.metadata.refresh.interval.ms": 1000,
-                "retry.backoff.ms": 50, "reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 500,
-                "log.connection.close": False, "log_level": 2}
-        base.update(conf)
-        self.producer = confluent_kafka.Producer(base)
-        self.lock = threading.Lock()
-        self.acked = {}      # seq -> (partition, offset, t_mono)
-        self.failed = {}     # seq -> (partition, error code, error name, t_mono)
-        self.sent = 0
-        self._stop = threading.Event()
-        self._thread = None
-        self._exc = None
-
-    def _cb(self, err, msg):
-        seq = int(msg.key())
-        now = time.monotonic()
-        with self.lock:
-            if err is not None:
-                self.failed[seq] = (msg.partition(), err.code(), err.name(), now)
-            else:
-                self.acked[seq] = (msg.partition(), msg.offset(), now)
-
-    def value(self, seq):
-        head = b"seq=%d;" % seq
-        return head + b"x" * max(0, self.value_bytes - len(head))
-
-    def _run(self):
-        try:
-            interval = 1.0 / self.rate
-            t_next = time.monotonic()
-            while not self._stop.is_set():
-                now = time.monotonic()
-                while t_next <= now and not self._stop.is_set():
-                    seq = self.sent
-                    try:
-                        self.producer.produce(self.topic, key=seq_key(seq), value=self.value(seq),
-                                              partition=seq % self.partitions, on_delivery=self._cb)
-                    except BufferError:
-                        break
-                    self.sent += 1
-                    t_next += interval
-                self.producer.poll(min(0.01, max(0.0, t_next - time.monotonic())))
-        except Exception as e:  # surfaced by stop()
-            self._exc = e
-
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="produce-load", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, flush_timeout=30.0):
-        """Stops producing and waits for every delivery report."""
-        self._stop.set()
-        self._thread.join(10.0)
-        if self._thread.is_alive():
-            raise AssertionError("producer thread did not stop")
-        if self._exc is not None:
-            raise AssertionError("producer thread failed: %r" % (self._exc,))
-        left = self.producer.flush(flush_timeout)
-        if left:
-            raise AssertionError("%d messages without a delivery report after %.0fs" % (left, flush_timeout))
-        with self.lock:
-            reported = len(self.acked) + len(self.failed)
-        if reported != self.sent:
-            raise AssertionError("%d messages sent but %d delivery reports" % (self.sent, reported))
-
-    def acked_count(self, partitions=None, after=None):
-        with self.lock:
-            return sum(1 for p, _, t in self.acked.values()
-                       if (partitions is None or p in partitions) and (after is None or t >= after))
-
-    def first_ack_after(self, partitions, after):
-        """Time of the first acknowledgement on any of `partitions` at or
-        after `after` (None if none yet)."""
-        with self.lock:
-            ts = [t for p, _, t in self.acked.values() if p in partitions and t >= after]
-        return min(ts) if ts else None
-
-    def wait_acks(self, partitions, after, n, timeout, what):
-        """Waits until each of `partitions` has n acknowledgements after `after`."""
-        def enough():
-            return all(self.acked_count([p], after) >= n for p in partitions)
-        try:
-            wait_until(enough, timeout, 0.02, what)
-        except harness.WaitTimeout as e:
-            counts = {p: self.acked_count([p], after) for p in partitions}
-            raise harness.WaitTimeout("%s; acknowledgements per partition since then %r, %d sent, "
-                                      "delivery errors so far %r" % (e, counts, self.sent, self.error_summary()))
-
-    def close(self):
-        """Stops the thread and drops the producer and whatever it still
-        holds (cleanup after a failed test; stop() is the normal end)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10.0)
-        if self.producer is not None:
-            self.producer.purge()
-            self.producer.flush(0)
-            self.producer = None
-
-    def error_summary(self):
-        with self.lock:
-            out = {}
-            for _, _, name, _ in self.failed.values():
-                out[name] = out.get(name, 0) + 1
-            return out
-
-    def non_retriable_errors(self):
-        with self.lock:
-            return {seq: f for seq, f in self.failed.items() if f[1] not in RETRIABLE_DELIVERY_ERRORS}
-
-
-def parse_seq(value):
-    if not value or not value.startswith(b"seq="):
-        return None
-    try:
-        return int(value[4:value.index(b";")])
-    except ValueError:
-        return None
-
-
-def wait_high_watermarks(cluster, topic, ends, timeout=20.0):
-    """Waits until each partition's high watermark (as clients see it)
-    reaches ends[p]: an acknowledged offset must become readable."""
-    c = clients.consumer(cluster, log_level=2)
-    try:
-        def reached():
-            for p, end in ends.items():
-                lo, hi = c.get_watermark_offsets(confluent_kafka.TopicPartition(topic, p), timeout=3.0)
-                if hi < end:
-                    return False
-            return True
-        wait_until(reached, timeout, 0.1, "high watermarks of %s to reach %r" % (topic, ends))
-    finally:
-        c.close()
-
-
-def verify_log(tc, cluster, load, forbidden_values=(), timeout=60.0):
-    """Reads every partition of load.topic from the beginning (assign, no
-    group) and checks: every acknowledged message is present exactly once at
-    the partition and offset its delivery report named; no message appears
-    twice (the producer never retries); per partition, messages are in the
-    order they were produced; no value in forbidden_values is present.
-    Returns figures for the report."""
-    topic, nparts = load.topic, load.partitions
-    ends = {p: 0 for p in range(nparts)}
-    for seq, (p, off, _) in load.acked.items():
-        ends[p] = max(ends[p], off + 1)
-    wait_high_watermarks(cluster, topic, ends, timeout=20.0)
-    got = clients.consume_partitions(cluster, topic, list(range(nparts)), timeout=timeout, log_level=2)
-    where = {}     # seq -> list of (partition, offset)
-    problems = []
-    for p, msgs in got.items():
-        prev = -1
-        for m in msgs:
-            v = m.value()
-            if v in forbidden_values:
-                problems.append("%s/%d offset %d holds a write that must not exist: %r" % (topic, p, m.offset(), v))
-                continue
-            seq = parse_seq(v)
-            if seq is None or m.key() != seq_key(seq):
-                problems.append("%s/%d offset %d: unexpected record key=%r value=%r" % (topic, p, m.offset(), m.key(), v[:40]))
-                continue
-            if seq % nparts != p:
-                problems.append("seq %d (partition %d) found in partition %d" % (seq, seq % nparts, p))
-            if seq <= prev:
-                problems.append("%s/%d offset %d: seq %d after seq %d (out of order or duplicated)"
-                                % (topic, p, m.offset(), seq, prev))
-            prev = max(prev, seq)
-            where.setdefault(seq, []).append((p, m.offset()))
-    for seq, places in where.items():
-        if len(places) > 1:
-            problems.append("seq %d appears %d times: %r" % (seq, len(places), places))
-    lost = []
-    for seq, (p, off, _) in sorted(load.acked.items()):
-        places = where.get(seq, [])
-        if not places:
-            lost.append(seq)
-        elif places[0] != (p, off):
-            problems.append("acked seq %d reported at %d/%d but found at %r" % (seq, p, off, places))
-    if lost:
-        problems.append("%d acknowledged messages lost, e.g. seq %s (partition/offset %s)"
-                        % (len(lost), lost[:10], [load.acked[s][:2] for s in lost[:10]]))
-    if problems:
-        tc.fail("log check of %s failed (%d problems):\n  %s"
-                % (topic, len(problems), "\n  ".join(problems[:30])))
-    return dict(acked=len(load.acked), failed=len(load.failed), in_log=len(where),
-                unacked_in_log=len(set(where) - set(load.acked)), errors=load.error_summary())
 
 
 def report(test_id, **figures):

@@ -9,6 +9,7 @@ import unittest
 
 import clients
 import cluster_harness as ch
+import cluster_load
 from harness import GiveUp, wait_until
 
 PARTITIONS = 6
@@ -18,17 +19,21 @@ TOPIC_CONFIG = {"min.insync.replicas": "2"}
 
 class FailoverTest(ch.ClusterTestCase):
 
-    def start_loaded_cluster(self):
+    def start_loaded_cluster(self, overrides=None):
         """A 3-node cluster, a 6-partition RF 3 topic with
-        min.insync.replicas=2, and a steady acks=all producer that has had
-        acknowledgements on every partition."""
-        c = self.start_cluster(3)
+        min.insync.replicas=2, and two steady acks=all producers (librdkafka
+        and the raw client, see cluster_load) that have had acknowledgements
+        on every partition."""
+        c = self.start_cluster(3, overrides=overrides)
         topic = clients.unique("failover")
         c.create_topic(topic, PARTITIONS, RF, TOPIC_CONFIG)
-        load = ch.ProduceLoad(c, topic, PARTITIONS, rate=300).start()
-        self.addCleanup(load.close)
-        load.wait_acks(range(PARTITIONS), 0, 10, 20.0, "10 acknowledgements on every partition before the fault")
-        return c, topic, load
+        loads = cluster_load.Loads(cluster_load.ClientLoad(c, topic, PARTITIONS, rate=240),
+                      cluster_load.RawLoad(c, topic, PARTITIONS, rate=60))
+        for load in loads.all:
+            self.addCleanup(load.close)
+            load.start()
+        loads.wait_acks(range(PARTITIONS), 0, 5, 20.0, "5 acknowledgements on every partition before the fault")
+        return c, topic, loads
 
     def await_failover(self, c, topic, load, victim_id, before, t_fault, timeout=15.0):
         """Waits until no partition is led by victim_id and it left every ISR,
@@ -46,7 +51,7 @@ class FailoverTest(ch.ClusterTestCase):
                           % (p, after[p]["leader"], before[p]["isr"]))
         load.wait_acks(moved, t_leaders, 1, timeout,
                        "acks=all acknowledgements on the moved partitions %r" % moved)
-        t_acks = max(load.first_ack_after([p], t_leaders) for p in moved) if moved else t_leaders
+        t_acks = load.first_ack_after(moved, t_leaders) if moved else t_leaders
         return t_leaders - t_fault, t_acks - t_fault
 
     def finish(self, c, load, forbidden=()):
@@ -54,10 +59,10 @@ class FailoverTest(ch.ClusterTestCase):
         load.wait_acks(range(PARTITIONS), time.monotonic(), 10, 20.0,
                        "10 more acknowledgements on every partition after the failover")
         load.stop()
-        figures = ch.verify_log(self, c, load, forbidden_values=forbidden)
+        figures = cluster_load.verify_log(self, c, load.all, forbidden_values=forbidden)
         bad = load.non_retriable_errors()
-        self.assertEqual(bad, {}, "non-retriable delivery errors: %r" % dict(list(bad.items())[:10]))
-        return figures
+        self.assertEqual(bad, {}, "non-retriable produce errors: %r" % dict(list(bad.items())[:10]))
+        return cluster_load.flat(figures)
 
     def test_sigkill_partition_leader(self):
         c, topic, load = self.start_loaded_cluster()
@@ -117,7 +122,9 @@ class FailoverTest(ch.ClusterTestCase):
                   acks_resumed_s="%.2f" % t_ack, **figures)
 
     def test_frozen_leader_cannot_acknowledge(self):
-        c, topic, load = self.start_loaded_cluster()
+        # Leadership must not move back to the old leader while the test
+        # checks that it refuses writes.
+        c, topic, load = self.start_loaded_cluster({"auto.leader.rebalance.enable": "false"})
         p, leader = ch.pick_partition(c, topic)
         victim = c.node(leader)
         before = c.partitions(topic)
