@@ -217,7 +217,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     ap.add_argument("--trials", type=int, default=5)
-    ap.add_argument("--records", type=int, default=20000, help="records per produce trial")
+    ap.add_argument("--records", type=int, default=100000, help="records per produce trial")
     ap.add_argument("--rejoin-records", type=int, default=5000,
                     help="1 KiB records written while a node is down, before it restarts")
     ap.add_argument("--skip", action="append", default=[], choices=["produce", "leader", "controller"])
