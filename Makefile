@@ -20,6 +20,10 @@ PROTOS := $(wildcard proto/*.proto)
 PROTO_C := $(PROTOS:%.proto=$(BUILD)/gen/%.pb-c.c)
 PROTO_H := $(PROTOS:%.proto=$(BUILD)/gen/%.pb-c.h)
 
+# Generated sources are intermediate files to make; without this it deletes
+# them after a build and regenerates them, rebuilding everything, next time.
+.SECONDARY: $(PROTO_C) $(PROTO_H)
+
 LIB_SRC := $(wildcard common/*.c) $(wildcard raft/*.c) \
            $(filter-out broker/main.c,$(wildcard broker/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(PROTO_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)

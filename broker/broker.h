@@ -14,6 +14,8 @@ struct flusher;
 struct topic_registry;
 struct kserver;
 struct http_server;
+struct group_coordinator;
+struct broker_metrics;
 
 struct broker_stats {
     uint64_t requests_total;
@@ -31,6 +33,8 @@ struct broker {
     struct topic_registry *topics; /* owned */
     struct kserver *kafka;         /* owned: client listener and connections */
     struct http_server *http;      /* owned */
+    struct group_coordinator *groups; /* owned: consumer groups (group_coordinator.h) */
+    struct broker_metrics *metrics; /* owned: /metrics, /v1/status, request statistics */
     struct event *maintain_ev;     /* owned: periodic roll and retention */
     struct event *sigterm_ev;      /* owned */
     struct event *sigint_ev;       /* owned */

@@ -75,6 +75,22 @@ static const struct cfg_key keys[] = {
     {"log.level", T_LOGLEVEL, OFF(log_level), "info", 0, 0, "`debug`, `info`, `warn` or `error`."},
     {"request.timeout.ms.max", T_I32, OFF(request_timeout_ms_max), "300000", 1, INT32_MAX,
      "Cap on the timeout a client may ask for in Produce (acks=all)."},
+    {"offsets.topic.num.partitions", T_I32, OFF(offsets_topic_num_partitions), "50", 1, SK_PARTITIONS_PER_TOPIC_MAX,
+     "Partitions of `__consumer_offsets` when it is created (on first use); fixed afterwards."},
+    {"offsets.topic.replication.factor", T_I32, OFF(offsets_topic_replication_factor), "3", 1, 32767,
+     "Replication factor of `__consumer_offsets`, capped at the number of brokers."},
+    {"group.initial.rebalance.delay.ms", T_I32, OFF(group_initial_rebalance_delay_ms), "3000", 0, INT32_MAX,
+     "How long the first rebalance of an empty group waits for more members (extended per new member, "
+     "up to the rebalance timeout)."},
+    {"group.min.session.timeout.ms", T_I32, OFF(group_min_session_timeout_ms), "6000", 1, INT32_MAX,
+     "Smallest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below)."},
+    {"group.max.session.timeout.ms", T_I32, OFF(group_max_session_timeout_ms), "1800000", 1, INT32_MAX,
+     "Largest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT above)."},
+    {"offsets.retention.minutes", T_I32, OFF(offsets_retention_minutes), "10080", 1, INT32_MAX,
+     "Committed offsets of a group without members are removed this long after the group emptied "
+     "(or, for a group that never had members, after the commit)."},
+    {"offsets.retention.check.interval.ms", T_I64, OFF(offsets_retention_check_interval_ms), "600000", 10, DAY_MS,
+     "How often expired committed offsets are looked for."},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -274,6 +290,8 @@ int config_finish(struct broker_config *c, char *err, size_t errlen)
         return fail(err, errlen, "log.dirs", "must not be empty");
     if (strchr(c->log_dirs, ','))
         return fail(err, errlen, "log.dirs", "only one directory is supported");
+    if (c->group_min_session_timeout_ms > c->group_max_session_timeout_ms)
+        return fail(err, errlen, "group.min.session.timeout.ms", "must not exceed group.max.session.timeout.ms");
     enum sk_log_level lvl;
     sk_log_parse_level(c->log_level, &lvl);
     sk_log_set_level(lvl);

@@ -40,6 +40,14 @@ struct broker_config {
     int32_t log_index_interval_bytes;
     char *log_level;
     int32_t request_timeout_ms_max;
+    /* Consumer groups (docs/groups.md). */
+    int32_t offsets_topic_num_partitions;
+    int32_t offsets_topic_replication_factor;
+    int32_t group_initial_rebalance_delay_ms;
+    int32_t group_min_session_timeout_ms;
+    int32_t group_max_session_timeout_ms;
+    int32_t offsets_retention_minutes;
+    int64_t offsets_retention_check_interval_ms;
 };
 
 /* Fills every field with its default. */

@@ -18,6 +18,14 @@ static const struct {
     {KAFKA_API_ALTER_CONFIGS, h_alter_configs},
     {KAFKA_API_CREATE_PARTITIONS, h_create_partitions},
     {KAFKA_API_FIND_COORDINATOR, h_find_coordinator},
+    {KAFKA_API_JOIN_GROUP, h_join_group},
+    {KAFKA_API_SYNC_GROUP, h_sync_group},
+    {KAFKA_API_HEARTBEAT, h_heartbeat},
+    {KAFKA_API_LEAVE_GROUP, h_leave_group},
+    {KAFKA_API_OFFSET_COMMIT, h_offset_commit},
+    {KAFKA_API_OFFSET_FETCH, h_offset_fetch},
+    {KAFKA_API_DESCRIBE_GROUPS, h_describe_groups},
+    {KAFKA_API_LIST_GROUPS, h_list_groups},
 };
 
 #define NRUNS (sizeof(runs) / sizeof(runs[0]))

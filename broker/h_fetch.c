@@ -5,6 +5,7 @@
 #include <event2/event.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/sk_err.h"
@@ -23,8 +24,9 @@ struct fetch_state {
     struct kreq *r;
     struct broker *b;
     struct kafka_fetch_resp resp;
-    struct sk_writer data; /* owned: every partition's records, back to back */
-    size_t *rec_off;       /* per partition (flattened): where its records start in data */
+    struct sk_writer data;    /* owned: every partition's records, back to back */
+    size_t *rec_off;          /* per partition (flattened): where its records start in data */
+    struct topic **rec_topic; /* per partition: the topic read in the last pass (metrics) */
     struct fetch_wait *waits;
     int32_t n_parts;
     struct event *timer; /* owned */
@@ -56,6 +58,7 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
     out->high_watermark = out->last_stable_offset = out->log_start_offset = -1;
     out->records_len = 0;
     st->rec_off[idx] = st->data.len;
+    st->rec_topic[idx] = NULL;
     if (!p) {
         out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
         return 0;
@@ -93,6 +96,7 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
         return 0;
     }
     out->records_len = (int32_t)added;
+    st->rec_topic[idx] = p->topic;
     return added;
 }
 
@@ -129,8 +133,14 @@ static void fetch_respond(struct fetch_state *st)
     fetch_release(st);
     size_t idx = 0;
     for (int32_t t = 0; t < st->resp.n_topics; t++)
-        for (int32_t i = 0; i < st->resp.topics[t].n_partitions; i++, idx++)
-            st->resp.topics[t].partitions[i].records = st->data.p ? st->data.p + st->rec_off[idx] : NULL;
+        for (int32_t i = 0; i < st->resp.topics[t].n_partitions; i++, idx++) {
+            struct kafka_fetch_partition_resp *po = &st->resp.topics[t].partitions[i];
+            po->records = st->data.p ? st->data.p + st->rec_off[idx] : NULL;
+            if (po->error_code)
+                broker_metrics_kafka_error(st->b->metrics, KAFKA_API_FETCH, po->error_code);
+            else if (po->records_len > 0 && st->rec_topic[idx])
+                broker_metrics_topic_out(st->rec_topic[idx], po->records, (size_t)po->records_len);
+        }
     kafka_encode_fetch_resp(&r->body, r->hdr.api_version, &st->resp);
     sk_writer_free(&st->data);
     kreq_finish(r);
@@ -196,9 +206,10 @@ static int fetch_setup(struct kreq *r, struct fetch_state *st)
         n += req->topics[t].n_partitions;
     st->n_parts = n;
     st->rec_off = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(size_t));
+    st->rec_topic = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*st->rec_topic));
     st->waits = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*st->waits));
     st->resp.topics = sk_arena_calloc(&r->arena, (size_t)(req->n_topics ? req->n_topics : 1), sizeof(*st->resp.topics));
-    if (!st->rec_off || !st->waits || !st->resp.topics)
+    if (!st->rec_off || !st->rec_topic || !st->waits || !st->resp.topics)
         return SK_ENOMEM;
     for (int32_t i = 0; i < n; i++) {
         st->waits[i].st = st;

@@ -6,6 +6,7 @@
 
 #include "batch.h"
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sk_err.h"
@@ -61,9 +62,20 @@ static int16_t validate_records(const struct topic *tp, int16_t version, struct 
     return KAFKA_NONE;
 }
 
+/* Every partition's error code, once, just before the answer. */
+static void count_errors(struct broker *b, const struct kafka_produce_resp *resp)
+{
+    for (int32_t t = 0; t < resp->n_topics; t++)
+        for (int32_t i = 0; i < resp->topics[t].n_partitions; i++)
+            if (resp->topics[t].partitions[i].error_code)
+                broker_metrics_kafka_error(b->metrics, KAFKA_API_PRODUCE,
+                                           resp->topics[t].partitions[i].error_code);
+}
+
 static void produce_respond(struct produce_state *st)
 {
     struct kreq *r = st->r;
+    count_errors(r->broker, &st->resp);
     if (st->timeout_ev) {
         event_free(st->timeout_ev);
         st->timeout_ev = NULL;
@@ -117,6 +129,11 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
     struct partition *p = topics_partition(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index);
     if (!p)
         return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+    /* Internal topics are written by the broker only (Kafka refuses client
+     * appends the same way): a forged record in __consumer_offsets would
+     * change a group's offsets at the next coordinator load. */
+    if (p->topic->internal)
+        return KAFKA_INVALID_TOPIC_EXCEPTION;
     out->log_start_offset = plog_start_offset(p->log);
     if (req->acks == -1 && p->topic->cfg.min_insync_replicas > SINGLE_NODE_ISR_SIZE)
         return KAFKA_NOT_ENOUGH_REPLICAS;
@@ -131,6 +148,7 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
         return KAFKA_KAFKA_STORAGE_ERROR;
     }
     out->base_offset = first;
+    broker_metrics_topic_in(p->topic, (size_t)in->records.len, last - first + 1);
     if (req->acks != 0 && p->high_watermark <= last) {
         struct produce_wait *pw = &st->waits[st->n_waits++];
         pw->st = st;
@@ -179,6 +197,8 @@ int h_produce(struct broker *b, struct kreq *r)
                                      : KAFKA_INVALID_REQUIRED_ACKS;
         }
     }
+    if (req->acks == 0 || st->pending == 0)
+        count_errors(b, &st->resp);
     if (req->acks == 0) {
         r->no_response = true;
         for (int32_t i = 0; i < st->n_waits; i++)

@@ -22,6 +22,14 @@ int h_create_partitions(struct broker *b, struct kreq *r);
 int h_describe_configs(struct broker *b, struct kreq *r);
 int h_alter_configs(struct broker *b, struct kreq *r);
 int h_find_coordinator(struct broker *b, struct kreq *r);
+int h_join_group(struct broker *b, struct kreq *r);
+int h_sync_group(struct broker *b, struct kreq *r);
+int h_heartbeat(struct broker *b, struct kreq *r);
+int h_leave_group(struct broker *b, struct kreq *r);
+int h_offset_commit(struct broker *b, struct kreq *r);
+int h_offset_fetch(struct broker *b, struct kreq *r);
+int h_describe_groups(struct broker *b, struct kreq *r);
+int h_list_groups(struct broker *b, struct kreq *r);
 
 /* Shared helpers. */
 /* NUL-terminated copy of a slice in the request's arena ("" for null). */

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -46,6 +47,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_close(struct kconn *c, const char *why);
 
 size_t kserver_connections(const struct kserver *s) { return s->nconns; }
+
+const char *kreq_peer(const struct kreq *r) { return r->conn ? r->conn->peer : ""; }
 
 static void kreq_free(struct kreq *r)
 {
@@ -125,6 +128,8 @@ void kreq_finish(struct kreq *r)
         c->inflight--;
         if (!h->no_response)
             send_response(c, h);
+        broker_metrics_request_done(c->srv->b->metrics, h->hdr.api_key, h->hdr.api_version,
+                                    sk_mono_us() - h->received_us);
         kreq_free(h);
     }
     maybe_resume_reading(c);
@@ -188,6 +193,7 @@ static bool handle_frame(struct kconn *c, uint8_t *frame, size_t len)
     if (rc == 0) {
         kreq_finish(r);
     } else if (rc != SK_EAGAIN) {
+        broker_metrics_request_failed(b->metrics, r->hdr.api_key);
         SK_WARN("request_failed", "peer=%s api=%s version=%d err=\"%s\"", c->peer, h->api->name, r->hdr.api_version,
                 sk_strerror(rc));
         return false; /* conn_close frees the queued request */
@@ -266,7 +272,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 static void conn_close(struct kconn *c, const char *why)
 {
     struct kserver *s = c->srv;
-    SK_DEBUG("connection_closed", "peer=%s reason=%s", c->peer, why);
+    SK_DEBUG("connection_closed", "peer=%s reason=\"%s\"", c->peer, why);
     struct kreq *r = c->head;
     while (r) {
         struct kreq *next = r->next;

@@ -14,4 +14,8 @@ int kserver_start(struct broker *b, struct kserver **out);
 void kserver_stop(struct kserver *s);
 size_t kserver_connections(const struct kserver *s);
 
+struct kreq;
+/* The client's address ("ip:port"), or "" once its connection is gone. */
+const char *kreq_peer(const struct kreq *r);
+
 #endif

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "broker.h"
+#include "broker_metrics.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/sk_err.h"
 #include "flusher.h"
+#include "group_coordinator.h"
 #include "http.h"
 #include "kserver.h"
 #include "topics.h"
@@ -108,6 +110,11 @@ static int start(struct broker *b)
         return SK_ENOMEM;
     if ((rc = topics_open(b, &b->topics)))
         return rc;
+    if ((rc = group_coordinator_create(b, &b->groups)))
+        return rc;
+    group_coordinator_start(b->groups);
+    if ((rc = broker_metrics_start(b, &b->metrics)))
+        return rc;
     if ((rc = kserver_start(b, &b->kafka)))
         return rc;
     b->sigterm_ev = evsignal_new(b->base, SIGTERM, stop_cb, b);
@@ -131,9 +138,11 @@ static void shutdown_node(struct broker *b, bool clean)
 {
     b->stopping = true;
     kserver_stop(b->kafka);
+    group_coordinator_destroy(b->groups);
     topics_close(b->topics, clean);
     flusher_destroy(b->flusher);
     http_stop(b->http);
+    broker_metrics_stop(b->metrics);
     if (b->maintain_ev)
         event_free(b->maintain_ev);
     if (b->sigterm_ev)

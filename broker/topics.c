@@ -52,6 +52,15 @@ bool topics_valid_name(const char *name, size_t len)
     return strlen(buf) == len && logmgr_topic_valid(buf);
 }
 
+bool topics_is_internal(const char *name, size_t len)
+{
+    static const char *const internal[] = {"__consumer_offsets", "__transaction_state"};
+    for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+        if (strlen(internal[i]) == len && memcmp(internal[i], name, len) == 0)
+            return true;
+    return false;
+}
+
 struct topic *topics_find(struct topic_registry *t, const char *name, size_t len)
 {
     for (struct topic *tp = t->buckets[name_hash(name, len)]; tp; tp = tp->hnext)
@@ -332,7 +341,7 @@ static int instantiate(struct topic_registry *t, const char *name, size_t len, i
     if (rc)
         goto fail;
     tp->n_overrides = n_configs;
-    tp->internal = name[0] == '_' && len > 1 && name[1] == '_';
+    tp->internal = topics_is_internal(name, len);
     for (int32_t i = 0; i < n_partitions; i++) {
         rc = open_partition(t, tp, i);
         if (rc) {

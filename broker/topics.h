@@ -37,6 +37,15 @@ struct partition {
     bool sync_requested;
 };
 
+/* Traffic through this topic since the node started (loop thread; exported
+ * by broker/broker_metrics.c). */
+struct topic_io {
+    uint64_t bytes_in_total;
+    uint64_t records_in_total;
+    uint64_t bytes_out_total;
+    uint64_t records_out_total;
+};
+
 struct topic {
     struct topic_registry *reg;
     char *name; /* owned */
@@ -47,6 +56,7 @@ struct topic {
     char **override_values;
     int32_t n_overrides;
     bool internal;
+    struct topic_io io;
     struct topic *hnext;
 };
 
@@ -65,6 +75,9 @@ struct partition *topics_partition(struct topic_registry *t, const char *name, s
 struct topic *topics_next(struct topic_registry *t, struct topic *prev);
 size_t topics_count(const struct topic_registry *t);
 
+/* Kafka's internal topics (__consumer_offsets, __transaction_state): shown
+ * as internal in Metadata and written only by the broker itself. */
+bool topics_is_internal(const char *name, size_t len);
 /* Kafka's topic-name rule: [a-zA-Z0-9._-]{1,249}, not "." or "..". */
 bool topics_valid_name(const char *name, size_t len);
 

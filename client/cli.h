@@ -3,13 +3,33 @@
 #ifndef SK_CLIENT_CLI_H
 #define SK_CLIENT_CLI_H
 
+#include <librdkafka/rdkafka.h>
+
 #include "client/bench_opts.h"
+#include "common/buf.h"
 
 int topic_main(int argc, char **argv);
+int produce_main(int argc, char **argv);
+int consume_main(int argc, char **argv);
+int cluster_main(int argc, char **argv);
+int group_main(int argc, char **argv);
 int bench_produce_run(const struct bench_opts *o);
 int bench_consume_run(const struct bench_opts *o);
 
+/* `skiff topic list|describe`. */
+struct topic_show_args {
+    const char *bootstrap;
+    char **names; /* borrowed */
+    int name_count;
+    int describe; /* else list */
+    int json;
+    int timeout_ms;
+};
+int topic_show(rd_kafka_t *rk, const struct topic_show_args *a);
+
 /* Prints "skiff: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes a JSON document (and a newline) to stdout. */
+void cli_print_json(const struct sk_writer *w);
 
 #endif

@@ -20,11 +20,22 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_print_json(const struct sk_writer *w)
+{
+    fwrite(w->p, 1, w->len, stdout);
+    fputc('\n', stdout);
+}
+
 static void usage(FILE *out)
 {
     fputs("Usage: skiff COMMAND [options]\n"
           "\n"
-          "  topic create|list|describe|delete ...   administer topics\n"
+          "  topic create|list|describe|delete|alter-config|add-partitions ...\n"
+          "                                          administer topics\n"
+          "  produce TOPIC [options]                 send stdin's lines as records\n"
+          "  consume TOPIC [options]                 print records\n"
+          "  cluster status [options]                brokers, controller, quorum, partition health\n"
+          "  group list|describe|reset-offsets ...   consumer groups\n"
           "  bench produce ...                       producer throughput and latency\n"
           "  bench consume ...                       consumer throughput\n"
           "\n"
@@ -113,6 +124,14 @@ int main(int argc, char **argv)
         return topic_main(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return bench_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "produce") == 0)
+        return produce_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "consume") == 0)
+        return consume_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "cluster") == 0)
+        return cluster_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "group") == 0)
+        return group_main(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see skiff --help)", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -61,3 +61,14 @@ const char *cli_default_bootstrap(void)
     const char *b = getenv("SKIFF_BOOTSTRAP");
     return (b && *b) ? b : "127.0.0.1:9092";
 }
+
+int cli_parse_output(const char *s, int *json)
+{
+    if (strcmp(s, "text") == 0)
+        *json = 0;
+    else if (strcmp(s, "json") == 0)
+        *json = 1;
+    else
+        return SK_EINVAL;
+    return SK_OK;
+}

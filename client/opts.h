@@ -34,6 +34,9 @@ int cli_props_add(struct cli_props *p, const char *kv);
 /* Splits a property: key length into *key_len, value pointer into *value. */
 void cli_props_split(const char *kv, size_t *key_len, const char **value);
 
+/* "text" (*json = 0) or "json" (*json = 1); SK_EINVAL otherwise. */
+int cli_parse_output(const char *s, int *json);
+
 /* $SKIFF_BOOTSTRAP if set and non-empty, else 127.0.0.1:9092. */
 const char *cli_default_bootstrap(void);
 

@@ -129,8 +129,8 @@ int cli_topic_lookup(rd_kafka_t *rk, const char *topic, int timeout_ms, int *par
 }
 
 /* Waits for the result event of an admin request on q. */
-static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what, char *err,
-                                    size_t err_len)
+rd_kafka_event_t *cli_admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what, char *err,
+                                 size_t err_len)
 {
     /* The request itself carries timeout_ms; allow some slack on top. */
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
@@ -149,7 +149,7 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, int timeout_ms, const c
     return ev;
 }
 
-static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, int timeout_ms)
+rd_kafka_AdminOptions_t *cli_admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, int timeout_ms)
 {
     char why[256];
     rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(rk, op);
@@ -217,10 +217,10 @@ int cli_topic_create(rd_kafka_t *rk, const char *topic, int partitions, int repl
     int rc = new_topic_with_configs(topic, partitions, replication_factor, configs, &nt, err, err_len);
     if (rc != SK_OK)
         goto out;
-    ao = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+    ao = cli_admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
     q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
-    ev = admin_wait(q, timeout_ms, what, err, err_len);
+    ev = cli_admin_wait(q, timeout_ms, what, err, err_len);
     if (ev == NULL) {
         rc = SK_EIO;
         goto out;
@@ -249,13 +249,13 @@ out:
 int cli_topic_delete(rd_kafka_t *rk, const char *topic, int timeout_ms, char *err, size_t err_len)
 {
     rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
-    rd_kafka_AdminOptions_t *ao = admin_options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms);
+    rd_kafka_AdminOptions_t *ao = cli_admin_options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     char what[300];
     int rc = SK_EIO;
     snprintf(what, sizeof(what), "delete topic %s", topic);
     rd_kafka_DeleteTopics(rk, &dt, 1, ao, q);
-    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, what, err, err_len);
+    rd_kafka_event_t *ev = cli_admin_wait(q, timeout_ms, what, err, err_len);
     if (ev != NULL) {
         size_t n = 0;
         const rd_kafka_topic_result_t **res =

@@ -25,6 +25,13 @@ rd_kafka_t *cli_rk_new(rd_kafka_type_t type, const char *bootstrap, const struct
  * Connection refused"), or "" if none; copied into buf. */
 const char *cli_rk_last_log(char *buf, size_t len);
 
+/* Admin request options with both timeouts set to timeout_ms. */
+rd_kafka_AdminOptions_t *cli_admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, int timeout_ms);
+/* Waits for the result event of an admin request on q; NULL with err set
+ * ("WHAT: reason") on timeout or a request-level error.  The caller destroys
+ * the event. */
+rd_kafka_event_t *cli_admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what, char *err, size_t err_len);
+
 /* Looks `topic` up in the cluster metadata (all topics, so the lookup never
  * auto-creates it).  SK_OK with *partitions set if it exists, SK_ENOENT if
  * not, SK_EIO with err on failure. */

@@ -1,5 +1,6 @@
-/* `skiff topic create|list|describe|delete`: topic administration through
- * librdkafka's AdminClient and cluster metadata. */
+/* `skiff topic create|list|describe|delete|alter-config|add-partitions`:
+ * topic administration through librdkafka's AdminClient and cluster
+ * metadata. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,20 @@
 #include "client/cli.h"
 #include "client/opts.h"
 #include "client/rk.h"
+#include "client/topic_admin.h"
 #include "common/sk_err.h"
 
-enum { OPT_PARTITIONS = 256, OPT_RF, OPT_CONFIG, OPT_IF_NOT_EXISTS, OPT_IF_EXISTS, OPT_TIMEOUT_MS };
+enum {
+    OPT_PARTITIONS = 256,
+    OPT_RF,
+    OPT_CONFIG,
+    OPT_IF_NOT_EXISTS,
+    OPT_IF_EXISTS,
+    OPT_TIMEOUT_MS,
+    OPT_SET,
+    OPT_DELETE,
+    OPT_OUTPUT
+};
 
 struct topic_opts {
     const char *bootstrap;
@@ -20,7 +32,12 @@ struct topic_opts {
     int if_not_exists;
     int if_exists;
     int help;
+    int partitions_given;
+    int json;
     struct cli_props configs;
+    struct cli_props set;        /* alter-config --set K=V */
+    const char *del[SK_CLI_PROPS_MAX]; /* alter-config --delete K */
+    int del_count;
     char **names; /* borrowed from argv */
     int name_count;
 };
@@ -33,6 +50,9 @@ static const struct option topic_longopts[] = {
     {"if-not-exists", no_argument, NULL, OPT_IF_NOT_EXISTS},
     {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
     {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
+    {"set", required_argument, NULL, OPT_SET},
+    {"delete", required_argument, NULL, OPT_DELETE},
+    {"output", required_argument, NULL, OPT_OUTPUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -42,14 +62,21 @@ static void topic_usage(FILE *out)
     fputs("Usage: skiff topic COMMAND [options]\n"
           "\n"
           "  create NAME [--partitions N] [--replication-factor R] [--config K=V]... [--if-not-exists]\n"
-          "  list\n"
-          "  describe [NAME...]     partitions with leader, replicas and ISR (all topics if none named)\n"
+          "  list [--output json]\n"
+          "  describe [NAME...] [--output json]\n"
+          "                         configs, and per partition leader, replicas, ISR and offline\n"
+          "                         replicas (all topics if none named)\n"
           "  delete NAME... [--if-exists]\n"
+          "  alter-config NAME [--set K=V]... [--delete K]...\n"
+          "                         change the topic's overrides (others are kept)\n"
+          "  add-partitions NAME --partitions N\n"
+          "                         grow the topic to N partitions in all\n"
           "\n"
           "  -b, --bootstrap HOST:PORT,...  brokers (default $SKIFF_BOOTSTRAP or 127.0.0.1:9092)\n"
           "      --partitions N             default 1\n"
           "      --replication-factor R     default 1\n"
           "      --timeout-ms MS            give up after MS (default 30000)\n"
+          "      --output text|json         list and describe: output format (default text)\n"
           "  -h, --help                     this text\n",
           out);
 }
@@ -72,6 +99,7 @@ static int one_topic_opt(int c, char **argv, struct topic_opts *o)
         o->bootstrap = optarg;
         return SK_OK;
     case OPT_PARTITIONS:
+        o->partitions_given = 1;
         return num_opt("partitions", optarg, 1, SK_PARTITIONS_PER_TOPIC_MAX, &o->partitions);
     case OPT_RF:
         return num_opt("replication-factor", optarg, 1, 32767, &o->replication_factor);
@@ -86,6 +114,25 @@ static int one_topic_opt(int c, char **argv, struct topic_opts *o)
     case OPT_CONFIG:
         if (cli_props_add(&o->configs, optarg) != SK_OK) {
             cli_error("--config: '%s' is not key=value (or too many)", optarg);
+            return SK_EINVAL;
+        }
+        return SK_OK;
+    case OPT_SET:
+        if (cli_props_add(&o->set, optarg) != SK_OK) {
+            cli_error("--set: '%s' is not key=value (or too many)", optarg);
+            return SK_EINVAL;
+        }
+        return SK_OK;
+    case OPT_DELETE:
+        if (o->del_count >= SK_CLI_PROPS_MAX || !*optarg) {
+            cli_error("--delete: empty key or too many");
+            return SK_EINVAL;
+        }
+        o->del[o->del_count++] = optarg;
+        return SK_OK;
+    case OPT_OUTPUT:
+        if (cli_parse_output(optarg, &o->json) != SK_OK) {
+            cli_error("--output: '%s' is not text or json", optarg);
             return SK_EINVAL;
         }
         return SK_OK;
@@ -172,80 +219,65 @@ static int topic_delete(rd_kafka_t *rk, const struct topic_opts *o)
     return status;
 }
 
-static int cmp_topic(const void *a, const void *b)
+/* Reads the overrides, applies --set and --delete, writes them back:
+ * AlterConfigs replaces the whole set, so keys not named are kept by
+ * sending them again. */
+static int topic_alter_config(rd_kafka_t *rk, const struct topic_opts *o)
 {
-    const struct rd_kafka_metadata_topic *x = a, *y = b;
-    return strcmp(x->topic, y->topic);
-}
-
-static int cmp_partition(const void *a, const void *b)
-{
-    const struct rd_kafka_metadata_partition *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-static void print_id_list(const char *label, const int32_t *ids, int n)
-{
-    printf("\t%s: ", label);
-    for (int i = 0; i < n; i++)
-        printf(i ? ",%d" : "%d", ids[i]);
-}
-
-static void describe_one(struct rd_kafka_metadata_topic *t)
-{
-    qsort(t->partitions, (size_t)t->partition_cnt, sizeof(t->partitions[0]), cmp_partition);
-    int rf = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
-    printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d", t->topic, t->partition_cnt, rf);
-    if (t->err)
-        printf("\tError: %s", rd_kafka_err2str(t->err));
-    printf("\n");
-    for (int p = 0; p < t->partition_cnt; p++) {
-        const struct rd_kafka_metadata_partition *mp = &t->partitions[p];
-        printf("\tTopic: %s\tPartition: %d\tLeader: %d", t->topic, mp->id, mp->leader);
-        print_id_list("Replicas", mp->replicas, mp->replica_cnt);
-        print_id_list("Isr", mp->isrs, mp->isr_cnt);
-        if (mp->err)
-            printf("\tError: %s", rd_kafka_err2str(mp->err));
-        printf("\n");
+    char err[512];
+    struct cli_configs cfg = {0};
+    const char *topic = o->names[0];
+    int status = CLI_EXIT_FAIL;
+    int rc = cli_topic_configs(rk, topic, (int)o->timeout_ms, &cfg, err, sizeof(err));
+    if (rc == SK_ENOENT) {
+        cli_error("topic %s does not exist", topic);
+        goto out;
     }
+    if (rc != SK_OK) {
+        cli_error("%s", err);
+        goto out;
+    }
+    for (int i = 0; i < o->del_count; i++) {
+        if (cli_configs_delete(&cfg, o->del[i]) != SK_OK) {
+            cli_error("topic %s has no override for %s", topic, o->del[i]);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < o->set.count; i++) {
+        size_t key_len;
+        const char *value;
+        cli_props_split(o->set.kv[i], &key_len, &value);
+        if (cli_configs_set(&cfg, o->set.kv[i], key_len, value) != SK_OK) {
+            cli_error("too many configs");
+            goto out;
+        }
+    }
+    if (cli_topic_alter_configs(rk, topic, &cfg, (int)o->timeout_ms, err, sizeof(err)) != SK_OK) {
+        cli_error("%s", err);
+        goto out;
+    }
+    printf("Altered configs of topic %s.\n", topic);
+    status = CLI_EXIT_OK;
+out:
+    cli_configs_free(&cfg);
+    return status;
 }
 
-/* list (describe == 0) or describe (describe == 1) from one metadata fetch.
- * The metadata is librdkafka's copy, ours to sort in place. */
-static int topic_show(rd_kafka_t *rk, const struct topic_opts *o, int describe)
+static int topic_add_partitions(rd_kafka_t *rk, const struct topic_opts *o)
 {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t rerr = rd_kafka_metadata(rk, 1, NULL, &md, (int)o->timeout_ms);
-    if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        char last[256];
-        cli_error("metadata request to %s failed: %s%s%s", o->bootstrap, rd_kafka_err2str(rerr),
-                  cli_rk_last_log(last, sizeof(last))[0] ? ": " : "", last);
+    char err[512];
+    const char *topic = o->names[0];
+    int rc = cli_topic_add_partitions(rk, topic, (int)o->partitions, (int)o->timeout_ms, err, sizeof(err));
+    if (rc == SK_ENOENT) {
+        cli_error("topic %s does not exist", topic);
         return CLI_EXIT_FAIL;
     }
-    struct rd_kafka_metadata_topic *topics = md->topics;
-    qsort(topics, (size_t)md->topic_cnt, sizeof(topics[0]), cmp_topic);
-    int status = CLI_EXIT_OK;
-    for (int i = 0; i < md->topic_cnt; i++) {
-        if (o->name_count > 0)
-            break;
-        if (describe)
-            describe_one(&topics[i]);
-        else
-            printf("%s\n", topics[i].topic);
+    if (rc != SK_OK || cli_topic_wait_ready(rk, topic, (int)o->timeout_ms, err, sizeof(err)) != SK_OK) {
+        cli_error("%s", err);
+        return CLI_EXIT_FAIL;
     }
-    for (int n = 0; n < o->name_count; n++) {
-        struct rd_kafka_metadata_topic key = {.topic = o->names[n]};
-        struct rd_kafka_metadata_topic *t =
-            bsearch(&key, topics, (size_t)md->topic_cnt, sizeof(topics[0]), cmp_topic);
-        if (t == NULL || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-            cli_error("topic %s does not exist", o->names[n]);
-            status = CLI_EXIT_FAIL;
-            continue;
-        }
-        describe_one(t);
-    }
-    rd_kafka_metadata_destroy(md);
-    return status;
+    printf("Topic %s now has %d partitions.\n", topic, (int)o->partitions);
+    return CLI_EXIT_OK;
 }
 
 /* Checks the positional arguments a subcommand takes. */
@@ -283,12 +315,22 @@ int topic_main(int argc, char **argv)
         min = 1;
     else if (strcmp(cmd, "list") == 0)
         max = 0;
+    else if (strcmp(cmd, "alter-config") == 0 || strcmp(cmd, "add-partitions") == 0)
+        min = max = 1;
     else if (strcmp(cmd, "describe") != 0) {
-        cli_error("unknown topic command '%s' (create, list, describe, delete)", cmd);
+        cli_error("unknown topic command '%s' (create, list, describe, delete, alter-config, add-partitions)", cmd);
         return CLI_EXIT_USAGE;
     }
     if (check_names(cmd, &o, min, max) != SK_OK)
         return CLI_EXIT_USAGE;
+    if (strcmp(cmd, "add-partitions") == 0 && !o.partitions_given) {
+        cli_error("topic add-partitions: --partitions N (the new total) is required");
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(cmd, "alter-config") == 0 && o.set.count == 0 && o.del_count == 0) {
+        cli_error("topic alter-config: nothing to change (--set K=V or --delete K)");
+        return CLI_EXIT_USAGE;
+    }
 
     char err[512];
     rd_kafka_t *rk = cli_rk_new(RD_KAFKA_PRODUCER, o.bootstrap, NULL, NULL, NULL, err, sizeof(err));
@@ -301,8 +343,15 @@ int topic_main(int argc, char **argv)
         status = topic_create(rk, &o);
     else if (strcmp(cmd, "delete") == 0)
         status = topic_delete(rk, &o);
-    else
-        status = topic_show(rk, &o, strcmp(cmd, "describe") == 0);
+    else if (strcmp(cmd, "alter-config") == 0)
+        status = topic_alter_config(rk, &o);
+    else if (strcmp(cmd, "add-partitions") == 0)
+        status = topic_add_partitions(rk, &o);
+    else {
+        struct topic_show_args a = {o.bootstrap, o.names, o.name_count, strcmp(cmd, "describe") == 0, o.json,
+                                    (int)o.timeout_ms};
+        status = topic_show(rk, &a);
+    }
     rd_kafka_destroy(rk);
     return status;
 }

@@ -106,6 +106,30 @@
 #define SK_CLI_RECORD_BYTES_MAX (64 * 1024 * 1024)
 /* Topic names one `skiff topic` command may take. */
 #define SK_CLI_TOPICS_MAX 1000
+/* Config overrides one topic may carry as the tool sees them (Kafka defines
+ * about 30 topic-level keys). */
+#define SK_CLI_TOPIC_CONFIGS_MAX 256
+/* A line `skiff produce` reads from stdin: a record's key and value. */
+#define SK_CLI_LINE_BYTES_MAX (1024 * 1024)
+/* A /v1/status document `skiff cluster status` reads over HTTP. */
+#define SK_CLI_HTTP_RESPONSE_BYTES_MAX (16 * 1024 * 1024)
+
+/* --- metrics and status (broker/metrics*.c, broker/status.c) ---------------- */
+
+/* Collectors one registry holds: one per subsystem (requests, topics and logs,
+ * flusher, later the controller, replication and groups). */
+#define SK_METRICS_COLLECTORS_MAX 32
+/* Kafka API keys counted per key; today's table ends at 37 (CreatePartitions)
+ * and Kafka's own below 80.  Requests above it are still served, counted only
+ * in the totals. */
+#define SK_METRICS_API_KEYS_MAX 128
+/* API versions counted per key (Kafka's highest version of any API is below 20). */
+#define SK_METRICS_API_VERSIONS_MAX 32
+/* Kafka error codes counted per API (Kafka's table ends near 120). */
+#define SK_METRICS_ERROR_CODES_MAX 128
+/* One sample's rendered label set ("topic=...,partition=..."): topic names
+ * are at most 249 bytes, so this holds a topic, a partition and two more. */
+#define SK_METRICS_LABELS_BYTES_MAX 1024
 
 /* --- Raft ------------------------------------------------------------------- */
 
@@ -123,6 +147,32 @@
 #define SK_RAFT_INFLIGHT_MSGS_MAX 256
 /* A snapshot is sent and held in memory whole. */
 #define SK_RAFT_SNAPSHOT_BYTES_MAX (32 * 1024 * 1024)
+
+/* --- consumer groups --------------------------------------------------------- */
+
+/* Members of one group.  Kafka's group.max.size defaults to unlimited, but a
+ * coordinator answers the leader's JoinGroup with every member's metadata in
+ * one response, so a bound keeps that response and the stored group record
+ * well inside a frame and a batch. */
+#define SK_GROUP_MEMBERS_MAX 1000
+/* Group ids, member ids, instance ids, client ids, protocol names and types
+ * are Kafka strings (int16 length); ids beyond this are refused so a group's
+ * stored record stays small. */
+#define SK_GROUP_ID_BYTES_MAX 255
+/* Assignors one member may offer (clients offer one to three). */
+#define SK_GROUP_PROTOCOLS_MAX 16
+/* One member's subscription or assignment bytes: a consumer lists its topics
+ * or partitions there; Kafka bounds it only by the request size. */
+#define SK_GROUP_MEMBER_BYTES_MAX (256 * 1024)
+/* Committed-offset metadata string (Kafka's offset.metadata.max.bytes default
+ * 4096: OFFSET_METADATA_TOO_LARGE above). */
+#define SK_OFFSET_METADATA_BYTES_MAX 4096
+/* Bytes of __consumer_offsets read per step while a coordinator loads a
+ * partition, so loading never stalls the event loop for long. */
+#define SK_GROUP_LOAD_STEP_BYTES (1024 * 1024)
+
+static_assert((uint64_t)SK_GROUP_MEMBERS_MAX * 2 * SK_GROUP_MEMBER_BYTES_MAX < SK_SOCKET_REQUEST_MAX_BYTES_MAX,
+              "a full group's metadata and assignments fit in one record batch");
 
 /* --- config ------------------------------------------------------------------ */
 

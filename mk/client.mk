@@ -9,7 +9,8 @@ RDKAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null)
 CLIENT_SRC := $(wildcard client/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
 # Pieces that include no librdkafka header.
-CLIENT_PURE_OBJ := $(BUILD)/obj/client/hist.o $(BUILD)/obj/client/opts.o $(BUILD)/obj/client/bench_opts.o
+CLIENT_PURE_OBJ := $(BUILD)/obj/client/hist.o $(BUILD)/obj/client/opts.o $(BUILD)/obj/client/bench_opts.o \
+                   $(BUILD)/obj/client/format.o $(BUILD)/obj/client/jsonparse.o
 
 $(BUILD)/obj/client/%.o: CFLAGS += $(RDKAFKA_CFLAGS)
 

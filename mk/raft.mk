@@ -12,15 +12,16 @@ TEST_PROGS += $(BUILD)/raft-sim
 
 # Each bug is compiled only into its own selftest binary, from source, so the
 # library and every other program never see the flags.
-SIM_BUGS := VOTE_NO_LOG_CHECK COMMIT_OLD_TERM VOTE_BEFORE_PERSIST ACK_BEFORE_PERSIST NO_TRUNCATE
+SIM_BUGS := VOTE_NO_LOG_CHECK COMMIT_OLD_TERM VOTE_BEFORE_PERSIST ACK_BEFORE_PERSIST NO_TRUNCATE \
+            CHANGE_WHILE_PENDING
 # The pure core: everything in raft/ except its drivers (storage, transport,
 # host).
 RAFT_CORE_SRC := $(filter-out raft/storage% raft/transport% raft/host%,$(wildcard raft/*.c))
 SELFTEST_SRC := $(RAFT_CORE_SRC) $(SIM_SRC) common/alloc.c common/sk_err.c
 SELFTEST_BINS := $(SIM_BUGS:%=$(BUILD)/selftest/raft-sim-%)
 SIM_SELFTEST_SEEDS ?= 5000
-# The figure-8 golden scenario must catch the old-term commit bug too.
-GOLDEN_BUGS := COMMIT_OLD_TERM
+# The golden scenarios (figure 8, membership) must catch these bugs too.
+GOLDEN_BUGS := COMMIT_OLD_TERM CHANGE_WHILE_PENDING
 GOLDEN_BINS := $(GOLDEN_BUGS:%=$(BUILD)/selftest/test_raft_scenarios-%)
 
 $(BUILD)/selftest/raft-sim-%: $(SELFTEST_SRC) $(wildcard raft/*.h) tests/sim/sim.h common/limits.h
@@ -33,10 +34,6 @@ $(BUILD)/selftest/test_raft_scenarios-%: tests/unit/test_raft_scenarios.c tests/
 
 sim-selftest: $(BUILD)/raft-sim $(SELFTEST_BINS) $(GOLDEN_BINS)
 	@GOLDEN_BUGS="$(GOLDEN_BUGS)" ./tests/sim/selftest.sh $(BUILD) $(SIM_SELFTEST_SEEDS) $(SIM_BUGS)
-
-# Generated protobuf-c sources are only named in pattern rules, which makes
-# them "intermediate" to make and deleted after a build; keep them.
-.SECONDARY: $(PROTO_C) $(PROTO_H)
 
 # The real-process member (its main() lives outside raft/, which goes into
 # libskiff).

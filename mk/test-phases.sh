@@ -16,3 +16,14 @@ run_phase "raft-sim" "$BUILD/raft-sim" --seeds 2000 --first-seed 1 --verify-dete
 # Raft over real processes: three raft-node members on loopback elect a
 # leader, replicate, re-elect after SIGKILL and catch a restarted node up.
 run_phase "raft-cluster" /usr/bin/python3 tests/system/raft_cluster_test.py --build "$BUILD"
+
+# deploy/: systemd-analyze verify on the unit, the Containerfile and its
+# entrypoint (run against the built skiffd), the compose file and the
+# Kubernetes manifests checked against the skiffd configuration they carry.
+run_phase "deploy" /usr/bin/python3 tests/deploy/check_deploy.py --build "$BUILD"
+
+# scripts/quickstart.sh twice on one node and once with SKIFF_NODES=3.
+run_phase "quickstart" tests/system/quickstart_test.sh
+
+# Every log call in the C sources writes key=value pairs only.
+run_phase "log-format" /usr/bin/python3 tests/lint/log_format.py broker raft tools/raft-node

@@ -90,8 +90,13 @@ static void maybe_snapshot(struct raft_host *h)
         return;
     }
     struct raft_event ev = {.type = RAFT_EVENT_SNAPSHOT_DONE};
-    ev.u.snapshot = (struct raft_snapshot){at, raft_term_at(h->raft, at), img, len};
-    int rc = raft_storage_save_snapshot(h->st, &ev.u.snapshot);
+    ev.u.snapshot.index = at;
+    ev.u.snapshot.term = raft_term_at(h->raft, at);
+    ev.u.snapshot.data = img;
+    ev.u.snapshot.len = len;
+    int rc = raft_members_at(h->raft, at, &ev.u.snapshot.members);
+    if (rc == SK_OK)
+        rc = raft_storage_save_snapshot(h->st, &ev.u.snapshot);
     if (rc != SK_OK)
         fatal("snapshot", rc);
     SK_INFO("raft_snapshot_taken", "index=%llu bytes=%zu", (unsigned long long)at, len);
@@ -239,6 +244,18 @@ int raft_host_transfer(struct raft_host *h, uint64_t to)
     struct raft_event ev = {.type = RAFT_EVENT_TRANSFER};
     ev.u.transfer_to = to;
     return step(h, &ev, NULL);
+}
+
+int raft_host_change(struct raft_host *h, uint8_t op, uint64_t id, uint64_t *index_out)
+{
+    struct raft_event ev = {.type = RAFT_EVENT_CHANGE};
+    ev.u.change.op = op;
+    ev.u.change.id = id;
+    struct raft_update up;
+    int rc = step(h, &ev, &up);
+    if (rc == SK_OK && index_out)
+        *index_out = up.proposed_index;
+    return rc;
 }
 
 const struct raft *raft_host_raft(const struct raft_host *h) { return h->raft; }

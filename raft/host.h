@@ -46,6 +46,9 @@ void raft_host_free(struct raft_host *h);
 /* Proposes an entry; *index_out is where it will commit if it does. */
 int raft_host_propose(struct raft_host *h, const void *data, uint32_t len, uint64_t *index_out);
 int raft_host_transfer(struct raft_host *h, uint64_t to);
+/* Single-server membership change (enum raft_change_op); *index_out is the
+ * config entry's index. */
+int raft_host_change(struct raft_host *h, uint8_t op, uint64_t id, uint64_t *index_out);
 /* The core, for read-only accessors (role, term, leader, commit...). */
 const struct raft *raft_host_raft(const struct raft_host *h);
 uint64_t raft_host_applied(const struct raft_host *h);

@@ -9,18 +9,6 @@
 #include "raft/prng.h"
 #include "raft/raft_int.h"
 
-static void add_member(struct raft *r, uint64_t id, bool voter)
-{
-    struct raft_progress *pr = &r->prs[r->n_prs++];
-    memset(pr, 0, sizeof(*pr));
-    pr->id = id;
-    pr->voter = voter;
-    if (voter)
-        r->n_voters++;
-    if (id == r->cfg.id)
-        r->self_voter = voter;
-}
-
 static int restore_state(struct raft *r, const struct raft_restore *rs)
 {
     if (rs->snapshot.index > 0) {
@@ -33,11 +21,14 @@ static int restore_state(struct raft *r, const struct raft_restore *rs)
             memcpy(r->snap_data, rs->snapshot.data, rs->snapshot.len);
         r->snap = rs->snapshot;
         r->snap.data = r->snap_data;
+        if (r->snap.members.n_voters > 0 && raft_members_validate(&r->snap.members) != SK_OK)
+            return SK_ECORRUPT;
         raft_log_init(&r->log, rs->snapshot.index, rs->snapshot.term);
     }
     for (size_t i = 0; i < rs->n_entries; i++) {
         const struct raft_entry *e = &rs->entries[i];
-        if (e->index != raft_log_last(&r->log) + 1 || e->term < raft_last_term(r) || e->term > rs->hs.term)
+        if (e->index != raft_log_last(&r->log) + 1 || e->term < raft_last_term(r) || e->term > rs->hs.term ||
+            e->type > RAFT_ENTRY_CONFIG)
             return SK_ECORRUPT;
         int rc = raft_log_append(&r->log, e->term, e->type, e->data, e->len);
         if (rc != SK_OK)
@@ -65,16 +56,18 @@ int raft_new(const struct raft_config *cfg, const struct raft_restore *restore, 
     r->now_ms = now_ms;
     raft_log_init(&r->log, 0, 0);
     r->unstable_from = 1;
-    for (unsigned i = 0; i < cfg->n_voters; i++)
-        add_member(r, cfg->voters[i], true);
-    for (unsigned i = 0; i < cfg->n_observers; i++)
-        add_member(r, cfg->observers[i], false);
+    r->boot.n_voters = (uint8_t)cfg->n_voters;
+    r->boot.n_observers = (uint8_t)cfg->n_observers;
+    memcpy(r->boot.voters, cfg->voters, cfg->n_voters * sizeof(cfg->voters[0]));
+    memcpy(r->boot.observers, cfg->observers, cfg->n_observers * sizeof(cfg->observers[0]));
+    raft_members_set(r, &r->boot, 0);
     if (restore) {
         rc = restore_state(r, restore);
         if (rc != SK_OK) {
             raft_errf(errbuf, errlen, "restored state is inconsistent: %s", sk_strerror(rc));
             goto fail;
         }
+        raft_members_refresh(r);
     }
     r->role = RAFT_FOLLOWER;
     r->leader = RAFT_NONE;
@@ -150,6 +143,8 @@ void raft_commit_to(struct raft *r, uint64_t index)
 void raft_truncate_from(struct raft *r, uint64_t index)
 {
     assert(index > r->commit);
+    if (index <= r->members_index)
+        r->members_dirty = true;
     raft_log_truncate(&r->log, index);
     if (r->unstable_from > index)
         r->unstable_from = index;

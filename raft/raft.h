@@ -34,7 +34,30 @@
 
 enum raft_role { RAFT_FOLLOWER = 0, RAFT_PRECANDIDATE, RAFT_CANDIDATE, RAFT_LEADER };
 
-enum raft_entry_type { RAFT_ENTRY_NORMAL = 0, RAFT_ENTRY_NOOP = 1 };
+enum raft_entry_type {
+    RAFT_ENTRY_NORMAL = 0,
+    RAFT_ENTRY_NOOP = 1,
+    /* A new member list (raft_members_encode); in force once appended. */
+    RAFT_ENTRY_CONFIG = 2
+};
+
+/* A member list: voters elect and count towards quorums; observers only
+ * receive the log. */
+struct raft_members {
+    uint64_t voters[SK_RAFT_MEMBERS_MAX];
+    uint64_t observers[SK_RAFT_MEMBERS_MAX];
+    uint8_t n_voters;
+    uint8_t n_observers;
+};
+
+/* Payload of a RAFT_ENTRY_CONFIG entry: n_voters u8, n_observers u8, then
+ * the ids as big-endian u64, voters first. */
+#define RAFT_MEMBERS_BYTES_MAX (2 + 2 * SK_RAFT_MEMBERS_MAX * 8)
+size_t raft_members_encode(const struct raft_members *m, uint8_t *buf);
+/* Validates untrusted bytes: counts within limits, ids nonzero and
+ * distinct, at least one voter.  SK_ECORRUPT otherwise. */
+int raft_members_decode(const uint8_t *p, size_t len, struct raft_members *m);
+int raft_members_validate(const struct raft_members *m);
 
 struct raft_entry {
     uint64_t term;
@@ -50,12 +73,14 @@ struct raft_hard_state {
 };
 
 /* A snapshot covers the log up to and including `index` (whose term is
- * `term`); `data` is the application's opaque state-machine image. */
+ * `term`); `data` is the application's opaque state-machine image and
+ * `members` the member list in force at `index` (raft_members_at()). */
 struct raft_snapshot {
     uint64_t index;
     uint64_t term;
     const uint8_t *data;
     size_t len;
+    struct raft_members members;
 };
 
 enum raft_msg_type {
@@ -142,7 +167,15 @@ enum raft_event_type {
     RAFT_EVENT_PERSISTED,
     RAFT_EVENT_PROPOSE,
     RAFT_EVENT_SNAPSHOT_DONE,
-    RAFT_EVENT_TRANSFER
+    RAFT_EVENT_TRANSFER,
+    RAFT_EVENT_CHANGE
+};
+
+/* Single-server membership changes (thesis §4.1). */
+enum raft_change_op {
+    RAFT_CHANGE_ADD_OBSERVER = 1, /* a new member that only receives the log */
+    RAFT_CHANGE_ADD_VOTER,        /* a new voter, or an observer promoted */
+    RAFT_CHANGE_REMOVE            /* a voter or an observer leaves */
 };
 
 struct raft_event {
@@ -158,8 +191,14 @@ struct raft_event {
             const uint8_t *data;
             uint32_t len;
         } propose; /* PROPOSE (copied) */
-        struct raft_snapshot snapshot; /* SNAPSHOT_DONE: index <= applied (copied) */
-        uint64_t transfer_to;          /* TRANSFER */
+        /* SNAPSHOT_DONE: index <= applied (copied); `members` must be
+         * raft_members_at(index). */
+        struct raft_snapshot snapshot;
+        uint64_t transfer_to; /* TRANSFER */
+        struct {
+            uint8_t op; /* enum raft_change_op */
+            uint64_t id;
+        } change; /* CHANGE */
     } u;
 };
 
@@ -191,10 +230,13 @@ int raft_new(const struct raft_config *cfg, const struct raft_restore *restore, 
              struct raft **out, char *errbuf, size_t errlen);
 void raft_free(struct raft *r);
 
-/* Processes one event.  Returns 0, or SK_ESTATE (propose/transfer on a
- * non-leader, or while a transfer is under way), SK_EAGAIN (too many
- * uncommitted entries), SK_ELIMIT (entry too large), SK_EINVAL (bad event),
- * SK_ENOMEM.  The update is filled in every case and must be acted upon. */
+/* Processes one event.  Returns 0, or SK_ESTATE (propose/transfer/change on
+ * a non-leader, or while a transfer is under way), SK_EAGAIN (too many
+ * uncommitted entries; for CHANGE: a change is still uncommitted, or the
+ * leader has not yet committed an entry of its term), SK_ELIMIT (entry too
+ * large), SK_EINVAL (bad event, or a change that makes no sense), SK_ENOMEM.
+ * The update is filled in every case and must be acted upon.  For CHANGE,
+ * proposed_index is the config entry's index. */
 int raft_step(struct raft *r, const struct raft_event *ev, struct raft_update *up);
 
 /* Read-only accessors (for drivers, tests and the simulator's checkers). */
@@ -212,6 +254,12 @@ uint64_t raft_snapshot_index(const struct raft *r);
 const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index);
 /* Term of the entry at `index` (also for the compaction point); 0 if unknown. */
 uint64_t raft_term_at(const struct raft *r, uint64_t index);
+/* The member list in force now (the latest config entry in the log, even
+ * uncommitted, else the snapshot's, else the bootstrap config). */
+const struct raft_members *raft_members(const struct raft *r);
+/* The member list in force at `index` (>= the snapshot index): what a
+ * snapshot at `index` must record.  SK_ERANGE if index is not held. */
+int raft_members_at(const struct raft *r, uint64_t index, struct raft_members *out);
 const char *raft_role_name(enum raft_role role);
 const char *raft_msg_type_name(uint8_t type);
 

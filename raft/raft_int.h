@@ -32,10 +32,16 @@ struct raft {
     uint64_t unstable_from;
     bool hs_dirty;
 
-    struct raft_progress prs[SK_RAFT_MEMBERS_MAX];
+    /* One slot per member, plus this node's own if it was removed. */
+    struct raft_progress prs[SK_RAFT_MEMBERS_MAX + 1];
     unsigned n_prs;
     unsigned n_voters;
     bool self_voter;
+    struct raft_members boot;    /* from the config, before any config entry */
+    struct raft_members members; /* in force */
+    uint64_t members_index;      /* its config entry, 0 if snapshot or boot */
+    bool members_dirty;          /* a config entry was appended or truncated */
+    uint64_t term_start;         /* a leader's first entry of its term */
 
     int64_t now_ms;
     int64_t election_deadline_ms;
@@ -93,6 +99,11 @@ void raft_maybe_send_timeout_now(struct raft *r, struct raft_progress *pr);
 void raft_recv_append(struct raft *r, const struct raft_msg *m);
 void raft_recv_heartbeat(struct raft *r, const struct raft_msg *m);
 void raft_recv_snapshot(struct raft *r, const struct raft_msg *m);
+
+/* members.c */
+void raft_members_set(struct raft *r, const struct raft_members *m, uint64_t index);
+void raft_members_refresh(struct raft *r);
+int raft_change(struct raft *r, uint8_t op, uint64_t id, struct raft_update *up);
 
 /* recv_append_resp.c (leader side) */
 void raft_recv_append_resp(struct raft *r, const struct raft_msg *m);

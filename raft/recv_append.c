@@ -42,6 +42,8 @@ static bool append_new(struct raft *r, const struct raft_msg *m)
             r->err = SK_ENOMEM;
             return true; /* acknowledge only what we appended */
         }
+        if (e->type == RAFT_ENTRY_CONFIG)
+            r->members_dirty = true;
     }
     return true;
 }
@@ -96,6 +98,7 @@ static bool install_snapshot(struct raft *r, const struct raft_snapshot *s)
     r->snap.data = copy;
     r->snap_to_persist = true;
     raft_log_reset(&r->log, s->index, s->term);
+    r->members_dirty = true; /* the list now comes from the snapshot */
     r->commit = r->applied = s->index;
     r->unstable_from = s->index + 1;
     r->persisted = s->index;

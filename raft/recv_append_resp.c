@@ -46,6 +46,8 @@ static void on_accept(struct raft *r, struct raft_progress *pr, const struct raf
 void raft_recv_append_resp(struct raft *r, const struct raft_msg *m)
 {
     struct raft_progress *pr = raft_pr_find(r, m->from);
+    if (!pr)
+        return; /* not (or no longer) a member */
     pr->recent_active = true;
     if (m->reject)
         on_reject(r, pr, m);
@@ -56,6 +58,8 @@ void raft_recv_append_resp(struct raft *r, const struct raft_msg *m)
 void raft_recv_heartbeat_resp(struct raft *r, const struct raft_msg *m)
 {
     struct raft_progress *pr = raft_pr_find(r, m->from);
+    if (!pr)
+        return;
     pr->recent_active = true;
     if (pr->state == RAFT_PR_PROBE)
         pr->probe_sent = false;

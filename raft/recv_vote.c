@@ -23,7 +23,11 @@ void raft_recv_vote(struct raft *r, const struct raft_msg *m)
     /* One vote per term; a pre-vote for a future term binds nothing. */
     bool can_vote = r->vote == m->from || (r->vote == RAFT_NONE && r->leader == RAFT_NONE) ||
                     (pre && m->term > r->term);
-    bool grant = r->self_voter && can_vote && log_up_to_date(r, m);
+    /* Granted whatever our own member list says (§4.1: requests are served
+     * without consulting the configuration): a node just made a voter may
+     * not have received that change yet, and its vote may be needed.  A
+     * candidate counts only the voters of its own list. */
+    bool grant = can_vote && log_up_to_date(r, m);
     if (grant && !pre) {
         r->vote = m->from;
         r->hs_dirty = true;
@@ -49,7 +53,7 @@ void raft_recv_vote_resp(struct raft *r, const struct raft_msg *m)
     if (pre && !m->reject && m->term != r->term + 1)
         return;
     struct raft_progress *pr = raft_pr_find(r, m->from);
-    if (!pr->voter || pr->vote != 0)
+    if (!pr || !pr->voter || pr->vote != 0)
         return;
     pr->vote = m->reject ? 2 : 1;
     unsigned granted = 0, rejected = 0;

@@ -20,7 +20,9 @@ void raft_become_leader(struct raft *r)
     self->recent_active = true;
     r->heartbeat_deadline_ms = r->now_ms + r->cfg.heartbeat_interval_ms;
     r->quorum_deadline_ms = r->now_ms + r->cfg.election_timeout_ms;
-    /* §3.6.2 / §6.4: an entry of the new term lets earlier entries commit. */
+    /* §3.6.2 / §6.4: an entry of the new term lets earlier entries commit.
+     * Membership changes wait until it has (§4.1). */
+    r->term_start = raft_log_last(&r->log) + 1;
     if (raft_append_local(r, RAFT_ENTRY_NOOP, NULL, 0) == SK_OK)
         raft_bcast_append(r);
 }

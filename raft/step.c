@@ -36,8 +36,13 @@ static void lower_term(struct raft *r, const struct raft_msg *m)
         /* A leader cut off by a partition learns the new term this way;
          * without it, PreVote could leave it stranded (etcd issue 5451). */
         raft_send(r, m->from, RAFT_MSG_APPEND_RESP, false);
-    } else if (m->type == RAFT_MSG_PREVOTE) {
-        struct raft_msg *resp = raft_send(r, m->from, RAFT_MSG_PREVOTE_RESP, false);
+    } else if (m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_VOTE) {
+        /* Refuse with our term so a candidate stuck in an old term catches
+         * up (figure 3.1: "currentTerm, for candidate to update itself").
+         * Without it, a candidate whose only fellow voters run ahead of it
+         * never hears of their terms and never wins. */
+        uint8_t type = m->type == RAFT_MSG_VOTE ? RAFT_MSG_VOTE_RESP : RAFT_MSG_PREVOTE_RESP;
+        struct raft_msg *resp = raft_send(r, m->from, type, false);
         resp->reject = true;
     }
 }
@@ -59,7 +64,11 @@ static void recv_leader_msg(struct raft *r, const struct raft_msg *m)
 
 static void recv(struct raft *r, const struct raft_msg *m)
 {
-    if (m->to != r->cfg.id || m->type == 0 || m->type >= RAFT_MSG_TYPE_COUNT || !raft_pr_find(r, m->from) ||
+    /* Senders outside our member list are heard: a node that has not yet
+     * learnt of a membership change must still follow (and vote for) the
+     * members that change brought in.  Responses from non-members are
+     * ignored where progress is looked up. */
+    if (m->to != r->cfg.id || m->type == 0 || m->type >= RAFT_MSG_TYPE_COUNT || m->from == RAFT_NONE ||
         m->from == r->cfg.id)
         return;
     if (m->term > r->term) {
@@ -135,6 +144,9 @@ static int snapshot_done(struct raft *r, const struct raft_snapshot *s)
     if (s->index <= r->snap.index || s->index > r->applied || s->len > SK_RAFT_SNAPSHOT_BYTES_MAX ||
         raft_log_term(&r->log, s->index) != s->term)
         return SK_EINVAL;
+    struct raft_members members;
+    if (raft_members_at(r, s->index, &members) != SK_OK)
+        return SK_EINVAL;
     uint8_t *copy = sk_malloc(s->len ? s->len : 1);
     if (!copy)
         return SK_ENOMEM;
@@ -144,6 +156,9 @@ static int snapshot_done(struct raft *r, const struct raft_snapshot *s)
     r->snap_data = copy;
     r->snap = *s;
     r->snap.data = copy;
+    /* The core knows the member list at the index; it does not take the
+     * application's word for it. */
+    r->snap.members = members;
     /* §5.1 of the thesis' chapter 5: entries covered by the snapshot go. */
     if (s->index > r->log.offset)
         raft_log_compact(&r->log, s->index);
@@ -240,9 +255,20 @@ int raft_step(struct raft *r, const struct raft_event *ev, struct raft_update *u
     case RAFT_EVENT_TRANSFER:
         rc = transfer(r, ev->u.transfer_to);
         break;
+    case RAFT_EVENT_CHANGE:
+        rc = raft_change(r, ev->u.change.op, ev->u.change.id, up);
+        break;
     default:
         rc = SK_EINVAL;
     }
+    if (r->members_dirty) {
+        r->members_dirty = false;
+        raft_members_refresh(r);
+    }
+    /* §4.2.2: a leader that removed itself steps down once that change has
+     * committed; until then it keeps replicating without counting itself. */
+    if (r->role == RAFT_LEADER && !r->self_voter && r->commit >= r->members_index)
+        raft_become_follower(r, r->term, RAFT_NONE);
     /* Timers fire in every step, so a driver that is late with a TICK loses
      * nothing. */
     raft_tick(r);

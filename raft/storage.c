@@ -18,9 +18,9 @@
 #include "common/sk_err.h"
 
 #define HS_MAGIC 0x534b4853u   /* "SKHS" */
-#define SNAP_MAGIC 0x534b534eu /* "SKSN" */
+#define SNAP_MAGIC 0x534b5332u /* "SKS2" */
 #define HS_BYTES 24            /* magic, term, vote, crc */
-#define SNAP_HEADER_BYTES 28   /* magic, index, term, len, crc */
+#define SNAP_HEADER_BYTES 32   /* magic, index, term, data len, members len, crc */
 
 
 
@@ -163,21 +163,26 @@ static int load_snapshot(struct raft_storage *st)
 {
     uint8_t *b = NULL;
     size_t len = 0;
-    int rc = read_small(st, "snapshot", SNAP_HEADER_BYTES + SK_RAFT_SNAPSHOT_BYTES_MAX, &b, &len);
+    int rc = read_small(st, "snapshot", SNAP_HEADER_BYTES + RAFT_MEMBERS_BYTES_MAX + SK_RAFT_SNAPSHOT_BYTES_MAX, &b,
+                        &len);
     if (rc == SK_ENOENT)
         return SK_OK;
     if (rc != SK_OK)
         return rc;
-    uint32_t data_len = len >= SNAP_HEADER_BYTES ? sk_be32(b + 20) : 0;
-    if (len < SNAP_HEADER_BYTES || sk_be32(b) != SNAP_MAGIC || data_len != len - SNAP_HEADER_BYTES ||
-        sk_be32(b + 24) != sk_crc32c(sk_crc32c(0, b, 24), b + SNAP_HEADER_BYTES, data_len)) {
+    uint64_t data_len = len >= SNAP_HEADER_BYTES ? sk_be32(b + 20) : 0;
+    uint64_t mem_len = len >= SNAP_HEADER_BYTES ? sk_be32(b + 24) : 0;
+    /* Both lengths are checked against the bytes present before use. */
+    if (len < SNAP_HEADER_BYTES || sk_be32(b) != SNAP_MAGIC || mem_len > RAFT_MEMBERS_BYTES_MAX ||
+        data_len + mem_len != len - SNAP_HEADER_BYTES ||
+        sk_be32(b + 28) != sk_crc32c(sk_crc32c(0, b, 28), b + SNAP_HEADER_BYTES, mem_len + data_len) ||
+        raft_members_decode(b + SNAP_HEADER_BYTES, mem_len, &st->snap.members) != SK_OK) {
         sk_free(b);
         return SK_ECORRUPT;
     }
     st->snap.index = sk_be64(b + 4);
     st->snap.term = sk_be64(b + 12);
     st->snap.len = data_len;
-    memmove(b, b + SNAP_HEADER_BYTES, data_len);
+    memmove(b, b + SNAP_HEADER_BYTES + mem_len, data_len);
     st->snap_data = b;
     st->snap.data = b;
     return SK_OK;
@@ -210,22 +215,30 @@ int raft_storage_save_snapshot(struct raft_storage *st, const struct raft_snapsh
 {
     if (s->len > SK_RAFT_SNAPSHOT_BYTES_MAX || s->index == 0)
         return SK_EINVAL;
+    if (raft_members_validate(&s->members) != SK_OK)
+        return SK_EINVAL;
+    /* body = encoded member list, then the image */
+    uint8_t *body = sk_malloc(RAFT_MEMBERS_BYTES_MAX + s->len);
+    uint8_t *copy = sk_malloc(s->len ? s->len : 1);
+    int rc = SK_ENOMEM;
+    if (!body || !copy)
+        goto fail;
+    size_t mem_len = raft_members_encode(&s->members, body);
+    if (s->len) {
+        memcpy(body + mem_len, s->data, s->len);
+        memcpy(copy, s->data, s->len);
+    }
     uint8_t h[SNAP_HEADER_BYTES];
     sk_put_be32(h, SNAP_MAGIC);
     sk_put_be64(h + 4, s->index);
     sk_put_be64(h + 12, s->term);
     sk_put_be32(h + 20, (uint32_t)s->len);
-    sk_put_be32(h + 24, sk_crc32c(sk_crc32c(0, h, 24), s->data, s->len));
-    uint8_t *copy = sk_malloc(s->len ? s->len : 1);
-    if (!copy)
-        return SK_ENOMEM;
-    if (s->len)
-        memcpy(copy, s->data, s->len);
-    int rc = replace_file(st, "snapshot", h, sizeof(h), s->data, s->len);
-    if (rc != SK_OK) {
-        sk_free(copy);
-        return rc;
-    }
+    sk_put_be32(h + 24, (uint32_t)mem_len);
+    sk_put_be32(h + 28, sk_crc32c(sk_crc32c(0, h, 28), body, mem_len + s->len));
+    rc = replace_file(st, "snapshot", h, sizeof(h), body, mem_len + s->len);
+    if (rc != SK_OK)
+        goto fail;
+    sk_free(body);
     sk_free(st->snap_data);
     st->snap_data = copy;
     st->snap = *s;
@@ -237,6 +250,10 @@ int raft_storage_save_snapshot(struct raft_storage *st, const struct raft_snapsh
         st->terms[s->index - st->first_index] == s->term)
         after = s->index;
     return raft_st_log_rewrite(st, after);
+fail:
+    sk_free(body);
+    sk_free(copy);
+    return rc;
 }
 
 /* After a crash between writing a snapshot and rewriting the log, the log may

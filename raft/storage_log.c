@@ -55,7 +55,7 @@ static int read_rec(int fd, uint64_t off, uint64_t size, struct rec *r, uint8_t 
     r->index = sk_be64(h + 8);
     r->term = sk_be64(h + 16);
     r->type = h[24];
-    if (r->type > RAFT_ENTRY_NOOP || r->index == 0 || r->term == 0)
+    if (r->type > RAFT_ENTRY_CONFIG || r->index == 0 || r->term == 0)
         return SK_ECORRUPT;
     return SK_OK;
 }

@@ -40,6 +40,7 @@ struct raft_transport {
     struct peer peers[SK_RAFT_MEMBERS_MAX];
     unsigned n_peers;
     struct conn *incoming;
+    unsigned n_incoming;
     struct {
         raft_transport_handler_cb cb;
         void *arg;
@@ -70,6 +71,7 @@ static void conn_free(struct conn *c)
         for (struct conn **p = &t->incoming; *p; p = &(*p)->next)
             if (*p == c) {
                 *p = c->next;
+                t->n_incoming--;
                 break;
             }
     }
@@ -169,13 +171,15 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)sa;
     (void)len;
     struct raft_transport *t = arg;
-    struct conn *c = conn_new(t, fd);
+    /* Peers hold one connection each; anything past the cap is refused. */
+    struct conn *c = t->n_incoming < SK_CONNECTIONS_MAX ? conn_new(t, fd) : NULL;
     if (!c) {
         evutil_closesocket(fd);
         return;
     }
     c->next = t->incoming;
     t->incoming = c;
+    t->n_incoming++;
 }
 
 static int parse_addr(const char *host, uint16_t port, struct sockaddr_in *sa)

@@ -1,4 +1,6 @@
 /* struct raft_msg <-> RaftMessage.  Decoding treats every field as hostile. */
+#include <string.h>
+
 #include "common/limits.h"
 #include "common/sk_err.h"
 #include "raft/transport.h"
@@ -34,6 +36,10 @@ void raft_msg_encode(const struct raft_msg *m, Skiff__Raft__RaftMessage *pm, Ski
         pm->snapshot_term = m->snapshot.term;
         pm->snapshot_data.data = (uint8_t *)m->snapshot.data;
         pm->snapshot_data.len = m->snapshot.len;
+        pm->n_snapshot_voters = m->snapshot.members.n_voters;
+        pm->snapshot_voters = (uint64_t *)m->snapshot.members.voters;
+        pm->n_snapshot_observers = m->snapshot.members.n_observers;
+        pm->snapshot_observers = (uint64_t *)m->snapshot.members.observers;
     }
 }
 
@@ -58,7 +64,7 @@ int raft_msg_decode(const Skiff__Raft__RaftMessage *pm, struct raft_msg *m, stru
         const Skiff__Raft__Entry *e = pm->entries[i];
         /* Entries must be the consecutive run after `index`, as the core
          * assumes; anything else is a malformed message. */
-        if (e->index != pm->index + 1 + i || e->term == 0 || e->type > RAFT_ENTRY_NOOP)
+        if (e->index != pm->index + 1 + i || e->term == 0 || e->type > RAFT_ENTRY_CONFIG)
             return SK_ECORRUPT;
         if (e->data.len > SK_RAFT_ENTRY_BYTES_MAX)
             return SK_ELIMIT;
@@ -74,7 +80,20 @@ int raft_msg_decode(const Skiff__Raft__RaftMessage *pm, struct raft_msg *m, stru
     m->snapshot.term = pm->snapshot_term;
     m->snapshot.data = pm->snapshot_data.data;
     m->snapshot.len = pm->snapshot_data.len;
-    if (m->type == RAFT_MSG_SNAPSHOT && (m->snapshot.index == 0 || m->snapshot.term == 0))
+    memset(&m->snapshot.members, 0, sizeof(m->snapshot.members));
+    if (m->type != RAFT_MSG_SNAPSHOT)
+        return SK_OK;
+    if (m->snapshot.index == 0 || m->snapshot.term == 0)
         return SK_ECORRUPT;
-    return SK_OK;
+    /* Counts are checked before anything is copied into fixed arrays. */
+    if (pm->n_snapshot_voters + pm->n_snapshot_observers > SK_RAFT_MEMBERS_MAX)
+        return SK_ELIMIT;
+    struct raft_members *mem = &m->snapshot.members;
+    mem->n_voters = (uint8_t)pm->n_snapshot_voters;
+    mem->n_observers = (uint8_t)pm->n_snapshot_observers;
+    for (size_t i = 0; i < pm->n_snapshot_voters; i++)
+        mem->voters[i] = pm->snapshot_voters[i];
+    for (size_t i = 0; i < pm->n_snapshot_observers; i++)
+        mem->observers[i] = pm->snapshot_observers[i];
+    return raft_members_validate(mem);
 }

@@ -72,6 +72,13 @@ trap cleanup EXIT
 echo "$PROG: starting a $NODES-node cluster in $DIR (base port $BASE)" >&2
 BOOT=$(scripts/cluster.sh start)
 RF=$((NODES < 3 ? NODES : 3))
+# Replication factor RF needs the nodes to form one cluster: Metadata then
+# lists every node as a broker.
+BROKERS=$("$SKIFF" cluster status -b "$BOOT" --output json |
+    /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)["brokers"]))') ||
+    die "cannot read the broker list"
+[ "$BROKERS" -ge "$NODES" ] ||
+    die "Metadata lists $BROKERS broker(s) for $NODES nodes: they do not form one replicated cluster in this build (use SKIFF_NODES=1)"
 
 # kv LINE KEY: the value of KEY in a key=value summary line.
 kv() {

@@ -241,6 +241,16 @@ launch_node() {
     # $! is skiffd's own PID.  fd 9 (the lock) is not inherited.
     setsid "$BIN" --config "$(node_conf "$i")" </dev/null >>"$log" 2>&1 9>&- &
     pid=$!
+    # Until the forked shell execs (setsid, then skiffd), its command line is
+    # the shell's and node_pid would take the node for dead (and show an
+    # empty log); wait for the exec or the exit, bounded.
+    local conf deadline=$((SECONDS + 5))
+    conf=$(node_conf "$i")
+    while [ -r "/proc/$pid/cmdline" ] && [ "$SECONDS" -lt "$deadline" ] &&
+        [ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null || echo Z)" != Z ] &&
+        ! tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$conf"; do
+        sleep 0.01
+    done
     echo "$pid" >"$(node_pidfile "$i")"
     say "node $i started (pid $pid, client port $(conf_port "$i" client), log $log)"
 }

@@ -11,8 +11,6 @@
 #include "raft/prng.h"
 #include "tests/sim/sim.h"
 
-enum sim_ev_type { EV_TICK = 1, EV_DELIVER, EV_SYNC, EV_PROPOSE, EV_FAULT, EV_HEAL, EV_RESTART, EV_CRASH };
-
 struct sim_event {
     int64_t at_ms;
     uint64_t seq;
@@ -67,7 +65,7 @@ static bool ev_before(const struct sim_event *a, const struct sim_event *b)
     return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->seq < b->seq);
 }
 
-static struct sim_event *ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node)
+struct sim_event *sim_ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node)
 {
     struct sim_event *e = sk_calloc(1, sizeof(*e));
     assert(e);
@@ -160,28 +158,26 @@ static void net_send(struct sim *s, const struct raft_msg *m)
     int copies = sim_chance(s, s->p.dup) ? 2 : 1;
     for (int i = 0; i < copies; i++) {
         int64_t delay = s->p.delay_min_ms + (int64_t)sim_rand_below(s, (uint64_t)(s->p.delay_max_ms - s->p.delay_min_ms + 1));
-        struct sim_event *e = ev_new(s, s->now_ms + delay, EV_DELIVER, to);
+        struct sim_event *e = sim_ev_new(s, s->now_ms + delay, EV_DELIVER, to);
         e->msg = msg_copy(m);
     }
 }
 
 /* --- node driver ------------------------------------------------------------- */
 
-static void process_update(struct sim *s, struct sim_node *n, const struct raft_update *up);
-
-static int64_t node_clock(const struct sim *s, const struct sim_node *n)
+int64_t sim_node_clock(const struct sim *s, const struct sim_node *n)
 {
     return n->clock_offset_ms + s->now_ms * n->rate_ppm / 1000000;
 }
 
-static void node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
+void sim_node_step(struct sim *s, struct sim_node *n, struct raft_event *ev)
 {
     struct raft_update up;
-    ev->now_ms = node_clock(s, n);
+    ev->now_ms = sim_node_clock(s, n);
     int rc = raft_step(n->raft, ev, &up);
     if (rc == SK_ECORRUPT)
         sim_fail(s, "node %llu: raft_step reported corrupt input", (unsigned long long)n->id);
-    process_update(s, n, &up);
+    sim_process_update(s, n, &up);
 }
 
 static void schedule_timer(struct sim *s, struct sim_node *n, int64_t deadline_ms)
@@ -194,7 +190,7 @@ static void schedule_timer(struct sim *s, struct sim_node *n, int64_t deadline_m
         at++;
     n->timer_deadline_ms = deadline_ms;
     n->timer_at_ms = at < s->now_ms ? s->now_ms : at;
-    ev_new(s, n->timer_at_ms, EV_TICK, (unsigned)(n - s->nodes));
+    sim_ev_new(s, n->timer_at_ms, EV_TICK, (unsigned)(n - s->nodes));
 }
 
 static bool persist(struct sim *s, struct sim_node *n, const struct raft_update *up)
@@ -214,6 +210,7 @@ static bool persist(struct sim *s, struct sim_node *n, const struct raft_update 
         op.snap.index = up->snapshot->index;
         op.snap.term = up->snapshot->term;
         memcpy(&op.snap.sm_hash, up->snapshot->data, sizeof(op.snap.sm_hash));
+        op.snap.members = up->snapshot->members;
         sim_disk_push(&n->disk, &op);
         wrote = true;
     }
@@ -273,12 +270,12 @@ static void queue_after_persist(struct sim *s, struct sim_node *n, const struct 
     if (at < n->sync_at_ms)
         at = n->sync_at_ms;
     n->sync_at_ms = at;
-    struct sim_event *e = ev_new(s, at, EV_SYNC, (unsigned)(n - s->nodes));
+    struct sim_event *e = sim_ev_new(s, at, EV_SYNC, (unsigned)(n - s->nodes));
     e->batch_seq = b->seq;
     /* The most dangerous moment for durability is between a write (and the
      * messages sent alongside it) and its sync: aim some crashes there. */
     if (!s->healed && sim_chance(s, s->p.p_crash_unsynced))
-        ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)(at - s->now_ms)), EV_CRASH,
+        sim_ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)(at - s->now_ms)), EV_CRASH,
                (unsigned)(n - s->nodes));
 }
 
@@ -318,18 +315,24 @@ static void maybe_snapshot(struct sim *s, struct sim_node *n)
      * stale entries that truncation removed. */
     if (n->sm_index < raft_snapshot_index(n->raft) + n->snapshot_every || n->disk.n_ops > 0)
         return;
-    struct sim_snap snap = {n->sm_index, raft_term_at(n->raft, n->sm_index), n->sm_hash};
+    struct sim_snap snap = {n->sm_index, raft_term_at(n->raft, n->sm_index), n->sm_hash, {{0}, {0}, 0, 0}};
+    if (raft_members_at(n->raft, snap.index, &snap.members) != SK_OK) {
+        sim_fail(s, "node %llu: no member list at applied index %llu", (unsigned long long)n->id,
+                 (unsigned long long)snap.index);
+        return;
+    }
     sim_disk_snapshot(&n->disk, &snap);
     struct raft_event ev = {.type = RAFT_EVENT_SNAPSHOT_DONE};
     ev.u.snapshot.index = snap.index;
     ev.u.snapshot.term = snap.term;
     ev.u.snapshot.data = (const uint8_t *)&snap.sm_hash;
     ev.u.snapshot.len = sizeof(snap.sm_hash);
+    ev.u.snapshot.members = snap.members;
     sim_trace(s, "snapshot node=%llu index=%llu", (unsigned long long)n->id, (unsigned long long)snap.index);
-    node_step(s, n, &ev);
+    sim_node_step(s, n, &ev);
 }
 
-static void process_update(struct sim *s, struct sim_node *n, const struct raft_update *up)
+void sim_process_update(struct sim *s, struct sim_node *n, const struct raft_update *up)
 {
     bool wrote = persist(s, n, up);
     for (size_t i = 0; i < up->n_msgs; i++)
@@ -362,7 +365,7 @@ static void node_sync(struct sim *s, struct sim_node *n, uint64_t seq)
             struct raft_event ev = {.type = RAFT_EVENT_PERSISTED};
             ev.u.persisted.index = pi;
             ev.u.persisted.term = pt;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
     }
 }
@@ -386,10 +389,12 @@ static void node_config(struct sim *s, struct sim_node *n, struct raft_config *c
 {
     raft_config_default(c);
     c->id = n->id;
+    /* The initial config; a spare also lists itself, as an observer, until
+     * a membership change brings it in for real. */
     for (unsigned i = 0; i < s->n_nodes; i++) {
         if (s->nodes[i].voter)
             c->voters[c->n_voters++] = s->nodes[i].id;
-        else
+        else if (!s->nodes[i].spare || &s->nodes[i] == n)
             c->observers[c->n_observers++] = s->nodes[i].id;
     }
     c->election_timeout_ms = s->p.election_timeout_ms;
@@ -405,7 +410,7 @@ static void node_config(struct sim *s, struct sim_node *n, struct raft_config *c
     c->seed = sim_rand(s);
 }
 
-static void node_start(struct sim *s, struct sim_node *n)
+void sim_node_start(struct sim *s, struct sim_node *n)
 {
     struct raft_config cfg;
     node_config(s, n, &cfg);
@@ -415,8 +420,9 @@ static void node_start(struct sim *s, struct sim_node *n)
     rs.snapshot.term = n->disk.snap.term;
     rs.snapshot.data = (const uint8_t *)&hash;
     rs.snapshot.len = sizeof(hash);
+    rs.snapshot.members = n->disk.snap.members;
     char err[256];
-    int rc = raft_new(&cfg, &rs, node_clock(s, n), &n->raft, err, sizeof(err));
+    int rc = raft_new(&cfg, &rs, sim_node_clock(s, n), &n->raft, err, sizeof(err));
     if (rc != SK_OK) {
         sim_fail(s, "node %llu failed to restart: %s", (unsigned long long)n->id, err);
         return;
@@ -431,10 +437,10 @@ static void node_start(struct sim *s, struct sim_node *n)
     n->last_commit = raft_commit(n->raft);
     n->last_role = RAFT_FOLLOWER;
     struct raft_event ev = {.type = RAFT_EVENT_TICK};
-    node_step(s, n, &ev);
+    sim_node_step(s, n, &ev);
 }
 
-static void node_crash(struct sim *s, struct sim_node *n)
+void sim_node_crash(struct sim *s, struct sim_node *n)
 {
     bool torn;
     raft_free(n->raft);
@@ -448,150 +454,6 @@ static void node_crash(struct sim *s, struct sim_node *n)
               (unsigned long long)n->disk.hs.vote);
 }
 
-/* --- faults and clients --------------------------------------------------------- */
-
-static void links_all(struct sim *s, bool up)
-{
-    for (unsigned i = 0; i < s->n_nodes; i++)
-        for (unsigned j = 0; j < s->n_nodes; j++)
-            s->link_up[i][j] = up;
-}
-
-static void fault_partition(struct sim *s)
-{
-    links_all(s, true);
-    if (sim_chance(s, 0.5)) {
-        /* Symmetric: a random side cannot talk to the other. */
-        uint64_t side = sim_rand(s);
-        for (unsigned i = 0; i < s->n_nodes; i++)
-            for (unsigned j = 0; j < s->n_nodes; j++)
-                if (((side >> i) & 1) != ((side >> j) & 1))
-                    s->link_up[i][j] = false;
-        sim_trace(s, "partition symmetric mask=%llx", (unsigned long long)(side & ((1u << s->n_nodes) - 1)));
-    } else {
-        /* Asymmetric: some directed links fail, their reverses keep working. */
-        unsigned cuts = 1 + (unsigned)sim_rand_below(s, s->n_nodes);
-        for (unsigned k = 0; k < cuts; k++) {
-            unsigned a = (unsigned)sim_rand_below(s, s->n_nodes), b = (unsigned)sim_rand_below(s, s->n_nodes);
-            s->link_up[a][b] = false;
-            sim_trace(s, "partition cut %u->%u", a + 1, b + 1);
-        }
-    }
-}
-
-static struct sim_node *random_node(struct sim *s, bool up)
-{
-    unsigned start = (unsigned)sim_rand_below(s, s->n_nodes);
-    for (unsigned k = 0; k < s->n_nodes; k++) {
-        struct sim_node *n = &s->nodes[(start + k) % s->n_nodes];
-        if (n->up == up)
-            return n;
-    }
-    return NULL;
-}
-
-static void fault_transfer(struct sim *s)
-{
-    for (unsigned i = 0; i < s->n_nodes; i++) {
-        struct sim_node *n = &s->nodes[i];
-        if (!n->up || raft_role(n->raft) != RAFT_LEADER)
-            continue;
-        struct sim_node *t = &s->nodes[sim_rand_below(s, s->n_nodes)];
-        struct raft_event ev = {.type = RAFT_EVENT_TRANSFER};
-        ev.u.transfer_to = t->id;
-        sim_trace(s, "transfer %llu->%llu", (unsigned long long)n->id, (unsigned long long)t->id);
-        node_step(s, n, &ev);
-        return;
-    }
-}
-
-static void fault(struct sim *s)
-{
-    uint64_t pick = sim_rand_below(s, 100);
-    struct sim_node *n;
-    if (pick < s->p.p_crash * 100 && (n = random_node(s, true)) != NULL) {
-        node_crash(s, n);
-        /* Half the crashes are quick reboots, which come back in the same
-         * term: exactly when a forgotten vote or ack would do harm. */
-        if (sim_chance(s, 0.5))
-            ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
-                   (unsigned)(n - s->nodes));
-    } else if (pick < 50 && (n = random_node(s, false)) != NULL) {
-        sim_trace(s, "restart node=%llu", (unsigned long long)n->id);
-        node_start(s, n);
-    } else if (pick < 50 + s->p.p_partition * 30) {
-        fault_partition(s);
-    } else if (pick < 85) {
-        links_all(s, true);
-        sim_trace(s, "heal links");
-    } else if (pick < 85 + s->p.p_transfer * 15) {
-        fault_transfer(s);
-    }
-    int64_t next = s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.fault_every_ms * 2);
-    if (next < s->p.chaos_ms)
-        ev_new(s, next, EV_FAULT, 0);
-}
-
-static void heal(struct sim *s)
-{
-    links_all(s, true);
-    s->p.loss = 0;
-    /* A healed network has ordinary latency again. */
-    if (s->p.delay_max_ms > s->p.delay_min_ms + 20)
-        s->p.delay_max_ms = s->p.delay_min_ms + 20;
-    /* Liveness needs only a majority: leave up to a minority of the voters
-     * down (crashing some if needed), bring everyone else up. */
-    unsigned keep_down = (unsigned)sim_rand_below(s, (s->p.n_voters - 1) / 2 + 1);
-    unsigned start = (unsigned)sim_rand_below(s, s->p.n_voters);
-    for (unsigned k = 0; k < s->n_nodes; k++) {
-        unsigned i = k < s->p.n_voters ? (start + k) % s->p.n_voters : k;
-        struct sim_node *n = &s->nodes[i];
-        bool want_down = n->voter && k < keep_down;
-        if (want_down && n->up)
-            node_crash(s, n);
-        else if (!want_down && !n->up)
-            node_start(s, n);
-    }
-    s->healed = true;
-    s->healed_at_ms = s->now_ms;
-    sim_trace(s, "heal: network whole, %u voter(s) left down", keep_down);
-}
-
-static void propose(struct sim *s)
-{
-    struct sim_node *n = NULL;
-    /* Clients mostly find the leader; sometimes they ask a random node. */
-    for (unsigned i = 0; i < s->n_nodes && sim_chance(s, 0.8); i++)
-        if (s->nodes[i].up && raft_role(s->nodes[i].raft) == RAFT_LEADER)
-            n = &s->nodes[i];
-    if (!n)
-        n = random_node(s, true);
-    if (n) {
-        uint64_t id = s->next_proposal_id++;
-        struct raft_event ev = {.type = RAFT_EVENT_PROPOSE};
-        ev.u.propose.data = (const uint8_t *)&id;
-        ev.u.propose.len = sizeof(id);
-        struct raft_update up;
-        ev.now_ms = node_clock(s, n);
-        int rc = raft_step(n->raft, &ev, &up);
-        if (rc == SK_OK) {
-            if (id >= s->pending_cap) {
-                size_t cap = s->pending_cap ? s->pending_cap * 2 : 1024;
-                s->pending = sk_realloc(s->pending, cap * sizeof(*s->pending));
-                assert(s->pending);
-                memset(s->pending + s->pending_cap, 0, (cap - s->pending_cap) * sizeof(*s->pending));
-                s->pending_cap = cap;
-            }
-            s->pending[id] = (struct sim_pending){(unsigned)(n - s->nodes), n->incarnation, up.proposed_index};
-            sim_trace(s, "propose id=%llu node=%llu index=%llu", (unsigned long long)id, (unsigned long long)n->id,
-                      (unsigned long long)up.proposed_index);
-            if (s->healed && s->live_target == 0)
-                s->live_target = up.proposed_index;
-        }
-        process_update(s, n, &up);
-    }
-    ev_new(s, s->now_ms + 1 + (int64_t)sim_rand_below(s, (uint64_t)s->p.propose_every_ms * 2), EV_PROPOSE, 0);
-}
 
 /* --- the run ----------------------------------------------------------------------- */
 
@@ -605,7 +467,7 @@ static void handle(struct sim *s, struct sim_event *e)
             struct raft_event ev = {.type = RAFT_EVENT_TICK};
             n->timer_at_ms = -1;
             n->timer_deadline_ms = -1;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
         break;
     case EV_DELIVER:
@@ -618,7 +480,7 @@ static void handle(struct sim *s, struct sim_event *e)
                       e->msg->reject);
             struct raft_event ev = {.type = RAFT_EVENT_RECEIVE};
             ev.u.msg = e->msg;
-            node_step(s, n, &ev);
+            sim_node_step(s, n, &ev);
         }
         break;
     case EV_SYNC:
@@ -626,26 +488,26 @@ static void handle(struct sim *s, struct sim_event *e)
             node_sync(s, n, e->batch_seq);
         break;
     case EV_PROPOSE:
-        propose(s);
+        sim_propose(s);
         break;
     case EV_FAULT:
-        fault(s);
+        sim_fault(s);
         break;
     case EV_HEAL:
-        heal(s);
+        sim_heal(s);
         break;
     case EV_CRASH:
         if (live && !s->healed) {
-            node_crash(s, n);
+            sim_node_crash(s, n);
             if (sim_chance(s, 0.7))
-                ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
+                sim_ev_new(s, s->now_ms + (int64_t)sim_rand_below(s, (uint64_t)s->p.reboot_max_ms + 1), EV_RESTART,
                        e->node);
         }
         break;
     case EV_RESTART:
         if (n && !n->up && n->incarnation == e->incarnation) {
             sim_trace(s, "reboot node=%llu", (unsigned long long)n->id);
-            node_start(s, n);
+            sim_node_start(s, n);
         }
         break;
     }
@@ -665,7 +527,7 @@ static void trace_roles(struct sim *s)
 static bool all_applied(struct sim *s, uint64_t index)
 {
     for (unsigned i = 0; i < s->n_nodes; i++)
-        if (s->nodes[i].up && s->nodes[i].sm_index < index)
+        if (s->nodes[i].up && sim_is_member(s, &s->nodes[i]) && s->nodes[i].sm_index < index)
             return false;
     return true;
 }
@@ -685,7 +547,21 @@ static void params(struct sim *s, unsigned n_nodes)
     p->reboot_max_ms = 1 + (int64_t)sim_rand_below(s, 100);
     p->p_crash_unsynced = (double)sim_rand_below(s, 100) / 1000.0;
     p->drift_ppm_max = (int64_t)sim_rand_below(s, 20001);
-    p->sync_max_ms = 1 + (int64_t)sim_rand_below(s, 30);
+    /* A third of the runs change membership: spares join as observers or
+     * voters, observers are promoted, members (the leader too) leave.  Not
+     * in runs with both PreVote and CheckQuorum off: without either, a
+     * removed server that missed its removal disrupts the cluster forever
+     * (thesis §4.2.3), which is a liveness limit of Raft, not a bug. */
+    bool guarded = s->seed % 5 != 1 || s->seed % 7 != 2;
+    if (sim_chance(s, 0.33) && guarded) {
+        p->p_change = 0.1 + (double)sim_rand_below(s, 30) / 100.0;
+        unsigned room = SIM_NODES_MAX - p->n_voters - p->n_observers;
+        p->n_spares = room < 2 ? room : 1 + (unsigned)sim_rand_below(s, 2);
+    }
+    /* Raft's timing requirement (§3.4): a vote round (two syncs, two
+     * delays) must fit well inside an election timeout, or elections split
+     * forever.  Keep the disk within a tenth of the timeout. */
+    p->sync_max_ms = 1 + (int64_t)sim_rand_below(s, p->election_timeout_ms / 10);
     p->chaos_ms = 2000 + (int64_t)sim_rand_below(s, 10000);
     p->liveness_ms = 15000;
     p->fault_every_ms = 20 + (int64_t)sim_rand_below(s, 300);
@@ -704,13 +580,14 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
     s->trace_hash = 0xcbf29ce484222325ull;
     s->next_proposal_id = 1;
     params(s, n_nodes);
-    s->n_nodes = s->p.n_voters + s->p.n_observers;
-    links_all(s, true);
+    s->n_nodes = s->p.n_voters + s->p.n_observers + s->p.n_spares;
+    sim_links_all(s, true);
     check_init(s);
     for (unsigned i = 0; i < s->n_nodes; i++) {
         struct sim_node *n = &s->nodes[i];
         n->id = i + 1;
         n->voter = i < s->p.n_voters;
+        n->spare = i >= s->p.n_voters + s->p.n_observers;
         n->snapshot_every = 8 + sim_rand_below(s, 64);
         n->clock_offset_ms = (int64_t)sim_rand_below(s, 1000000);
         n->rate_ppm = 1000000 - s->p.drift_ppm_max + (int64_t)sim_rand_below(s, (uint64_t)s->p.drift_ppm_max * 2 + 1);
@@ -720,10 +597,10 @@ static void sim_setup(struct sim *s, uint64_t seed, unsigned n_nodes, FILE *trac
               (long long)s->p.delay_min_ms, (long long)s->p.delay_max_ms, (long long)s->p.sync_max_ms,
               (long long)s->p.chaos_ms);
     for (unsigned i = 0; i < s->n_nodes; i++)
-        node_start(s, &s->nodes[i]);
-    ev_new(s, 1, EV_PROPOSE, 0);
-    ev_new(s, s->p.fault_every_ms, EV_FAULT, 0);
-    ev_new(s, s->p.chaos_ms, EV_HEAL, 0);
+        sim_node_start(s, &s->nodes[i]);
+    sim_ev_new(s, 1, EV_PROPOSE, 0);
+    sim_ev_new(s, s->p.fault_every_ms, EV_FAULT, 0);
+    sim_ev_new(s, s->p.chaos_ms, EV_HEAL, 0);
 }
 
 static void sim_teardown(struct sim *s)

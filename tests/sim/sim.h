@@ -23,6 +23,7 @@ struct sim_snap {
     uint64_t index;
     uint64_t term;
     uint64_t sm_hash; /* state-machine image: the hash chain at `index` */
+    struct raft_members members;
 };
 
 struct sim_op {
@@ -76,7 +77,8 @@ struct sim_batch {
 
 struct sim_node {
     uint64_t id;
-    bool voter;
+    bool voter; /* in the initial config */
+    bool spare; /* outside it: joins only through a membership change */
     bool up;
     uint64_t incarnation;
     struct raft *raft;
@@ -105,6 +107,8 @@ struct sim_event;
 struct sim_params {
     unsigned n_voters;
     unsigned n_observers;
+    unsigned n_spares; /* nodes outside the initial config, for membership changes */
+    double p_change;   /* share of faults that are membership changes */
     double loss;
     double dup;
     int64_t delay_min_ms;
@@ -196,6 +200,22 @@ struct sim_result {
     int64_t recovery_ms; /* from healing to every live node applying the target */
 };
 
+enum sim_ev_type { EV_TICK = 1, EV_DELIVER, EV_SYNC, EV_PROPOSE, EV_FAULT, EV_HEAL, EV_RESTART, EV_CRASH };
+
+/* sim.c, for sim_faults.c: the event queue and the node driver. */
+struct sim_event *sim_ev_new(struct sim *s, int64_t at_ms, uint8_t type, unsigned node);
+int64_t sim_node_clock(const struct sim *s, const struct sim_node *n);
+void sim_node_step(struct sim *s, struct sim_node *n, struct raft_event *ev);
+void sim_process_update(struct sim *s, struct sim_node *n, const struct raft_update *up);
+void sim_node_start(struct sim *s, struct sim_node *n);
+void sim_node_crash(struct sim *s, struct sim_node *n);
+
+/* sim_faults.c */
+void sim_links_all(struct sim *s, bool up);
+void sim_fault(struct sim *s);
+void sim_heal(struct sim *s);
+void sim_propose(struct sim *s);
+
 /* Runs one seed to completion. `trace` may be NULL. */
 void sim_run(uint64_t seed, unsigned n_nodes, FILE *trace, struct sim_result *res);
 
@@ -205,6 +225,8 @@ void sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf,
 uint64_t sim_rand(struct sim *s);
 uint64_t sim_rand_below(struct sim *s, uint64_t n);
 bool sim_chance(struct sim *s, double p);
+
+bool sim_is_member(struct sim *s, const struct sim_node *n);
 
 /* --- checkers (sim_check.c) ------------------------------------------------------ */
 

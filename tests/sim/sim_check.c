@@ -188,25 +188,33 @@ static void durable_last(const struct sim_disk *d, uint64_t *index, uint64_t *te
  * grant it a vote; if those voters form a quorum, a committed entry can be
  * overwritten.  Raft's commit rule guarantees a quorum holds a current-term
  * entry past every committed index, which keeps the count below quorum. */
+static bool lists_voter(const struct raft_members *m, uint64_t id)
+{
+    for (unsigned i = 0; i < m->n_voters; i++)
+        if (m->voters[i] == id)
+            return true;
+    return false;
+}
+
 static void check_electability(struct sim *s)
 {
-    unsigned voters = 0;
-    for (unsigned v = 0; v < s->n_nodes; v++)
-        voters += s->nodes[v].voter;
     for (unsigned x = 0; x < s->n_nodes && !s->failed; x++) {
         struct sim_node *nx = &s->nodes[x];
-        if (!nx->up || !nx->voter)
+        /* A candidate counts votes from the voters of its own member list. */
+        const struct raft_members *mx = nx->up ? raft_members(nx->raft) : NULL;
+        if (!mx || !lists_voter(mx, nx->id))
             continue;
+        unsigned voters = mx->n_voters;
         uint64_t j = first_missing(s, nx->raft);
         if (j > s->committed_max)
             continue;
         uint64_t xi = raft_last_index(nx->raft), xt = raft_term_at(nx->raft, xi);
         unsigned could_vote = 1;
-        for (unsigned v = 0; v < s->n_nodes; v++) {
-            uint64_t vi, vt;
-            if (v == x || !s->nodes[v].voter)
+        for (unsigned k = 0; k < mx->n_voters; k++) {
+            uint64_t vi, vt, id = mx->voters[k];
+            if (id == nx->id || id > s->n_nodes)
                 continue;
-            durable_last(&s->nodes[v].disk, &vi, &vt);
+            durable_last(&s->nodes[id - 1].disk, &vi, &vt);
             if (xt > vt || (xt == vt && xi >= vi))
                 could_vote++;
         }
@@ -256,7 +264,7 @@ void check_final(struct sim *s)
             sim_fail(s, "acknowledged proposal %llu at index %llu lost: index holds %llu", (unsigned long long)id,
                      (unsigned long long)index, (unsigned long long)s->committed[index].id);
         for (unsigned i = 0; i < s->n_nodes; i++)
-            if (s->nodes[i].up && s->nodes[i].sm_index < index)
+            if (s->nodes[i].up && sim_is_member(s, &s->nodes[i]) && s->nodes[i].sm_index < index)
                 sim_fail(s, "acknowledged proposal %llu at index %llu not applied on node %llu",
                          (unsigned long long)id, (unsigned long long)index, (unsigned long long)s->nodes[i].id);
     }

@@ -10,7 +10,8 @@
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: raft-sim --seeds N --first-seed S [--nodes 3|5] [--trace] [--verify-determinism]\n");
+    fprintf(stderr, "usage: raft-sim --seeds N --first-seed S [--nodes 3|5] [--trace] [--verify-determinism] "
+                    "[--report-slow MS]\n");
     exit(2);
 }
 
@@ -33,7 +34,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-    uint64_t seeds = 1, first = 1, nodes = 0;
+    uint64_t seeds = 1, first = 1, nodes = 0, slow_ms = 0;
     bool trace = false, verify = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seeds") && i + 1 < argc) {
@@ -44,6 +45,9 @@ int main(int argc, char **argv)
                 usage();
         } else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
             if (parse_u64(argv[++i], &nodes) || nodes < 1 || nodes >= SIM_NODES_MAX)
+                usage();
+        } else if (!strcmp(argv[i], "--report-slow") && i + 1 < argc) {
+            if (parse_u64(argv[++i], &slow_ms))
                 usage();
         } else if (!strcmp(argv[i], "--trace")) {
             trace = true;
@@ -65,6 +69,9 @@ int main(int argc, char **argv)
         events += res.events;
         if (res.recovery_ms > recovery_max_ms)
             recovery_max_ms = res.recovery_ms;
+        if (slow_ms && res.recovery_ms > (int64_t)slow_ms)
+            fprintf(stderr, "slow recovery: seed=%llu nodes=%u recovery_ms=%lld\n", (unsigned long long)seed, n,
+                    (long long)res.recovery_ms);
         sim_ms += res.sim_ms;
         if (res.ok && verify) {
             struct sim_result again;

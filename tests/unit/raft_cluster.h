@@ -31,6 +31,7 @@ struct tc_node {
     uint64_t snap_index, snap_term;
     uint8_t snap_data[64];
     size_t snap_len;
+    struct raft_members snap_members;
     /* Applied entries: payload text by index ("" for noops). */
     char applied[TC_LOG_MAX][16];
     uint64_t applied_term[TC_LOG_MAX];
@@ -43,7 +44,7 @@ struct tc_node {
 struct tc_qmsg {
     struct raft_msg m;
     struct raft_entry ents[64];
-    uint8_t data[64][16];
+    uint8_t data[64][48]; /* enough for a config entry of up to 5 members */
     uint8_t snap[64];
 };
 
@@ -88,7 +89,7 @@ static inline void tc_enqueue(struct tc *t, const struct raft_msg *m)
     qm->m = *m;
     for (uint32_t i = 0; i < m->n_entries; i++) {
         qm->ents[i] = m->entries[i];
-        ck_assert_uint_le(m->entries[i].len, 16);
+        ck_assert_uint_le(m->entries[i].len, sizeof(qm->data[0]));
         if (m->entries[i].len)
             memcpy(qm->data[i], m->entries[i].data, m->entries[i].len);
         qm->ents[i].data = qm->data[i];
@@ -130,6 +131,7 @@ static inline void tc_persist(struct tc_node *n, const struct raft_update *up)
         n->snap_index = up->snapshot->index;
         n->snap_term = up->snapshot->term;
         n->snap_len = up->snapshot->len;
+        n->snap_members = up->snapshot->members;
         memcpy(n->snap_data, up->snapshot->data, up->snapshot->len);
         tc_log_truncate(n, 0);
     }
@@ -162,11 +164,13 @@ static inline void tc_apply(struct tc *t, unsigned id, const struct raft_update 
         const struct raft_entry *e = &up->committed[i];
         ck_assert_uint_eq(e->index, n->applied_index + 1);
         ck_assert_uint_lt(e->index, TC_LOG_MAX);
-        snprintf(n->applied[e->index], sizeof(n->applied[0]), "%.*s", (int)e->len, (const char *)e->data);
+        bool text = e->type == RAFT_ENTRY_NORMAL;
+        snprintf(n->applied[e->index], sizeof(n->applied[0]), "%.*s", text ? (int)e->len : 0,
+                 (const char *)e->data);
         n->applied_term[e->index] = e->term;
         n->applied_index = e->index;
         tc_trace(t, "%u applies %llu/%llu %s", id, (unsigned long long)e->index, (unsigned long long)e->term,
-                 e->len ? n->applied[e->index] : "(noop)");
+                 text ? n->applied[e->index] : e->type == RAFT_ENTRY_NOOP ? "(noop)" : "(config)");
     }
 }
 
@@ -218,6 +222,7 @@ static inline void tc_start(struct tc *t, unsigned id)
     rs.snapshot.term = n->snap_term;
     rs.snapshot.data = n->snap_data;
     rs.snapshot.len = n->snap_len;
+    rs.snapshot.members = n->snap_members;
     char err[128];
     ck_assert_int_eq(raft_new(&c, &rs, t->now_ms, &n->r, err, sizeof(err)), SK_OK);
     n->up = true;
@@ -359,6 +364,30 @@ static inline uint64_t tc_propose(struct tc *t, unsigned id, const char *text)
     return rc == SK_OK ? up.proposed_index : 0;
 }
 
+/* Asks node id to change membership; returns the raft_step result. */
+static inline int tc_change(struct tc *t, unsigned id, uint8_t op, uint64_t who)
+{
+    struct raft_event ev = {.type = RAFT_EVENT_CHANGE};
+    ev.u.change.op = op;
+    ev.u.change.id = who;
+    ev.now_ms = t->now_ms + t->nodes[id - 1].skew_ms;
+    struct raft_update up;
+    int rc = raft_step(t->nodes[id - 1].r, &ev, &up);
+    tc_trace(t, "%u changes membership op=%u id=%llu: %s index=%llu", id, op, (unsigned long long)who,
+             sk_strerror(rc), (unsigned long long)up.proposed_index);
+    tc_process(t, id, &up);
+    return rc;
+}
+
+static inline bool tc_is_voter(struct tc *t, unsigned node, uint64_t id)
+{
+    const struct raft_members *m = raft_members(t->nodes[node - 1].r);
+    for (unsigned i = 0; i < m->n_voters; i++)
+        if (m->voters[i] == id)
+            return true;
+    return false;
+}
+
 static inline void tc_cut(struct tc *t, unsigned a, unsigned b, bool cut)
 {
     t->cut[a][b] = t->cut[b][a] = cut;
@@ -423,6 +452,7 @@ static inline void tc_snapshot(struct tc *t, unsigned id, uint64_t index)
     ev.u.snapshot.term = raft_term_at(n->r, index);
     ev.u.snapshot.data = (const uint8_t *)n->applied[index];
     ev.u.snapshot.len = strlen(n->applied[index]);
+    ck_assert_int_eq(raft_members_at(n->r, index, &ev.u.snapshot.members), SK_OK);
     /* Durable first: the snapshot file, then the log below it goes. */
     size_t drop = (size_t)(index - n->snap_index);
     for (size_t k = 0; k < drop && k < n->n_log; k++)
@@ -432,6 +462,7 @@ static inline void tc_snapshot(struct tc *t, unsigned id, uint64_t index)
     n->snap_index = index;
     n->snap_term = ev.u.snapshot.term;
     n->snap_len = ev.u.snapshot.len;
+    n->snap_members = ev.u.snapshot.members;
     memcpy(n->snap_data, ev.u.snapshot.data, ev.u.snapshot.len);
     tc_trace(t, "%u snapshots at %llu", id, (unsigned long long)index);
     tc_step(t, id, &ev);

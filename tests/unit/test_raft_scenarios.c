@@ -238,6 +238,50 @@ START_TEST(figure8)
 }
 END_TEST
 
+/* Single-server membership changes (§4.1): promote an observer, refuse a
+ * second change while one is pending, then remove the leader itself, which
+ * steps down once its removal commits. */
+START_TEST(membership_changes)
+{
+    tc_init(&T, 3, 1, true, true);
+    tc_timeout(&T, 1);
+    ck_assert(tc_deliver_until(&T, stop_when_leader));
+    /* Before the leader's noop commits, no change may start. */
+    ck_assert_int_eq(tc_change(&T, 1, RAFT_CHANGE_ADD_VOTER, 4), SK_EAGAIN);
+    tc_deliver_all(&T);
+    ck_assert_uint_eq(tc_leader(&T), 1);
+    ck_assert_int_eq(tc_change(&T, 2, RAFT_CHANGE_ADD_VOTER, 4), SK_ESTATE); /* not the leader */
+    ck_assert_int_eq(tc_change(&T, 1, RAFT_CHANGE_ADD_VOTER, 1), SK_EINVAL); /* already a voter */
+    ck_assert_int_eq(tc_change(&T, 1, RAFT_CHANGE_ADD_VOTER, 4), SK_OK);
+    /* The new list is in force on the leader at once; one change at a time. */
+    ck_assert(tc_is_voter(&T, 1, 4));
+    ck_assert_int_eq(tc_change(&T, 1, RAFT_CHANGE_REMOVE, 2), SK_EAGAIN);
+    tc_deliver_all(&T);
+    tc_run(&T, 200);
+    for (unsigned i = 1; i <= 4; i++)
+        ck_assert(tc_is_voter(&T, i, 4));
+    ck_assert_uint_eq(raft_members(T.nodes[0].r)->n_voters, 4);
+    /* Now the leader removes itself. */
+    ck_assert_int_eq(tc_change(&T, 1, RAFT_CHANGE_REMOVE, 1), SK_OK);
+    tc_deliver_all(&T);
+    ck_assert_int_eq(raft_role(T.nodes[0].r), RAFT_FOLLOWER);
+    tc_run(&T, 3000);
+    unsigned l = tc_leader(&T);
+    ck_assert(l >= 2 && l <= 4);
+    ck_assert(!tc_is_voter(&T, l, 1));
+    ck_assert_uint_eq(raft_members(T.nodes[l - 1].r)->n_voters, 3);
+    /* The removed node never campaigns again. */
+    ck_assert_int_eq(raft_role(T.nodes[0].r), RAFT_FOLLOWER);
+    ck_assert_uint_ne(tc_propose(&T, l, "after"), 0);
+    tc_deliver_all(&T);
+    tc_run(&T, 200);
+    for (unsigned i = 2; i <= 4; i++)
+        ck_assert_str_eq(T.nodes[i - 1].applied[T.nodes[l - 1].applied_index], "after");
+    tc_golden(&T, "membership");
+    tc_free(&T);
+}
+END_TEST
+
 /* Half the steps of a busy cluster run with allocations failing: messages
  * and entries get lost, but once allocation works again the cluster must
  * elect a leader and converge on one history. */
@@ -288,6 +332,7 @@ static Suite *suite(void)
     tcase_add_test(tc, snapshot_install);
     tcase_add_test(tc, figure8);
     tcase_add_test(tc, survives_allocation_failures);
+    tcase_add_test(tc, membership_changes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,9 @@
 
 static char dir[64];
 
+/* A member list for snapshots: voters 1 and 2, observer 7. */
+#define ONE {.voters = {1, 2}, .n_voters = 2, .observers = {7}, .n_observers = 1}
+
 static void setup(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/skiff-raft-st-XXXXXX");
@@ -210,19 +213,22 @@ START_TEST(snapshot_compacts_and_survives)
     struct raft_restore rs;
     struct raft_storage *st = open_ok(&rs, NULL);
     raft_storage_restore_done(st);
-    struct raft_snapshot s = {.index = 2, .term = 1, .data = (const uint8_t *)"img", .len = 3};
+    struct raft_snapshot s = {.index = 2, .term = 1, .data = (const uint8_t *)"img", .len = 3, .members = ONE};
     ck_assert_int_eq(raft_storage_save_snapshot(st, &s), SK_OK);
     raft_storage_close(st);
     st = open_ok(&rs, NULL);
     ck_assert_uint_eq(rs.snapshot.index, 2);
     ck_assert_uint_eq(rs.snapshot.term, 1);
     ck_assert_mem_eq(rs.snapshot.data, "img", 3);
+    ck_assert_uint_eq(rs.snapshot.members.n_voters, 2);
+    ck_assert_uint_eq(rs.snapshot.members.voters[1], 2);
+    ck_assert_uint_eq(rs.snapshot.members.observers[0], 7);
     ck_assert_uint_eq(rs.n_entries, 1);
     ck_assert_uint_eq(rs.entries[0].index, 3);
     ck_assert_int_lt(file_size("log"), 28 + 28 + 30); /* records 1 and 2 are gone */
     raft_storage_close(st);
     /* A damaged snapshot is refused rather than guessed at. */
-    poke("snapshot", 30, "Z", 1);
+    poke("snapshot", 40, "Z", 1);
     struct raft_storage *bad = NULL;
     ck_assert_int_eq(raft_storage_open(dir, &bad, &rs, NULL), SK_ECORRUPT);
 }
@@ -235,7 +241,7 @@ START_TEST(received_snapshot_replaces_log)
     struct raft_storage *st = open_ok(&rs, NULL);
     raft_storage_restore_done(st);
     /* The leader's snapshot at 5 (term 4) disagrees with everything we have. */
-    struct raft_snapshot s = {.index = 5, .term = 4, .data = (const uint8_t *)"x", .len = 1};
+    struct raft_snapshot s = {.index = 5, .term = 4, .data = (const uint8_t *)"x", .len = 1, .members = ONE};
     ck_assert_int_eq(raft_storage_save_snapshot(st, &s), SK_OK);
     ck_assert_uint_eq(raft_storage_last_index(st), 5);
     append(st, 6, 4, "six");
@@ -270,7 +276,7 @@ START_TEST(crash_between_snapshot_and_compaction)
     struct raft_restore rs;
     struct raft_storage *st = open_ok(&rs, NULL);
     raft_storage_restore_done(st);
-    struct raft_snapshot s = {.index = 2, .term = 1, .data = (const uint8_t *)"img", .len = 3};
+    struct raft_snapshot s = {.index = 2, .term = 1, .data = (const uint8_t *)"img", .len = 3, .members = ONE};
     ck_assert_int_eq(raft_storage_save_snapshot(st, &s), SK_OK);
     raft_storage_close(st);
     /* Put the uncompacted log back, as if the crash came before the rewrite. */

@@ -4,6 +4,7 @@
  *   PROPOSE <text>    -> OK index=<i> | ERR <reason> leader=<id>   (accepted, not yet committed)
  *   APPLIED           -> "<index> <term> <text>" per applied entry, then END
  *   TRANSFER <id>     -> OK | ERR <reason>
+ *   CHANGE add-observer|add-voter|remove <id> -> OK index=<i> | ERR <reason>
  * Lines longer than CLIENT_LINE_MAX close the connection. */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -49,6 +50,28 @@ static void reply_transfer(struct node *n, const char *arg, struct evbuffer *out
         evbuffer_add_printf(out, "ERR %s\n", sk_strerror(rc));
 }
 
+static void reply_change(struct node *n, const char *arg, struct evbuffer *out)
+{
+    static const struct {
+        const char *name;
+        uint8_t op;
+    } ops[] = {{"add-observer ", RAFT_CHANGE_ADD_OBSERVER}, {"add-voter ", RAFT_CHANGE_ADD_VOTER},
+               {"remove ", RAFT_CHANGE_REMOVE}};
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        size_t len = strlen(ops[i].name);
+        if (strncmp(arg, ops[i].name, len) != 0)
+            continue;
+        uint64_t index = 0;
+        int rc = raft_host_change(n->host, ops[i].op, strtoull(arg + len, NULL, 10), &index);
+        if (rc == SK_OK)
+            evbuffer_add_printf(out, "OK index=%llu\n", (unsigned long long)index);
+        else
+            evbuffer_add_printf(out, "ERR %s\n", sk_strerror(rc));
+        return;
+    }
+    evbuffer_add_printf(out, "ERR unknown change\n");
+}
+
 static void handle_line(struct node *n, const char *line, struct evbuffer *out)
 {
     if (strcmp(line, "STATUS") == 0) {
@@ -62,6 +85,8 @@ static void handle_line(struct node *n, const char *line, struct evbuffer *out)
         evbuffer_add_printf(out, "END\n");
     } else if (strncmp(line, "TRANSFER ", 9) == 0) {
         reply_transfer(n, line + 9, out);
+    } else if (strncmp(line, "CHANGE ", 7) == 0) {
+        reply_change(n, line + 7, out);
     } else {
         evbuffer_add_printf(out, "ERR unknown command\n");
     }
