@@ -360,10 +360,14 @@ def _check_load(load, records, problem):
             problem("%s: wrong partition" % name, "seq %d (partition %d) in partition %d" % (seq, seq % load.partitions, p))
         where.setdefault(seq, []).append((p, off))
     dup_acked = 0
+    examples = []
     for seq, places in where.items():
         if len(places) > 1:
             acked = seq in load.acked
             dup_acked += acked
+            if len(examples) < 3:
+                examples.append("seq%d@%s%s" % (seq, "+".join("%d/%d" % x for x in places),
+                                                 ",acked@%d/%d" % load.acked[seq][:2] if acked else ""))
             if load.strict:
                 problem("%s: duplicate" % name, "seq %d (%s, sent once) at %r"
                         % (seq, "acked" if acked else "not acked", places))
@@ -384,7 +388,7 @@ def _check_load(load, records, problem):
     return dict(acked=len(load.acked), failed=len(load.failed), in_log=len(where),
                 unacked_in_log=len(set(where) - set(load.acked)),
                 copies_beyond_first=sum(len(v) - 1 for v in where.values()), acked_with_copies=dup_acked,
-                errors=load.error_summary())
+                copies=",".join(examples) or "-", errors=load.error_summary())
 
 
 def verify_log(tc, cluster, loads, forbidden_values=(), timeout=60.0):
