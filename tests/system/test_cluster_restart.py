@@ -72,6 +72,42 @@ class RestartTest(ch.ClusterTestCase):
                          % dict(list(bad.items())[:10]))
         ch.report(self.id(), timings=";".join(timings), **cluster_load.flat(figures))
 
+    def test_sigterm_moves_leaderships_before_exit(self):
+        """Controlled shutdown: by the time a SIGTERMed node has exited, the
+        others already name new leaders for its partitions (a crash would
+        take the session timeout, 1 s by default, plus an election).  Checked
+        for the active controller and for another node."""
+        c = self.start_cluster(3)
+        topic = clients.unique("ctrl-shutdown")
+        c.create_topic(topic, PARTITIONS, RF, TOPIC_CONFIG)
+        ctrl = c.controller_id()
+        other = next(n.node_id for n in c.nodes if n.node_id != ctrl and ch.led_by(c.partitions(topic), n.node_id))
+        figures = {}
+        for nid, role in ((ctrl, "controller"), (other, "broker")):
+            node = c.node(nid)
+            led = ch.led_by(c.partitions(topic), nid)
+            self.assertTrue(led, "node %d (%s) leads no partition of %s" % (nid, role, topic))
+            rc = node.stop(timeout=30.0)
+            t_exit = time.monotonic()
+            self.assertEqual(rc, 0, "node %d: exit code %r after SIGTERM" % (nid, rc))
+            views = {}
+
+            def moved():
+                for n in c.live():
+                    ps = c.partitions(topic, via=n)
+                    views[n.node_id] = {p: ps[p]["leader"] for p in led}
+                return all(l not in (nid, -1) for v in views.values() for l in v.values())
+            try:
+                wait_until(moved, 0.3, 0.01, "new leaders")
+            except AssertionError:
+                self.fail("node %d (%s) exited after SIGTERM, but 0.3 s later the other nodes still name "
+                          "it (or no one) leader of partitions %r: {node: {partition: leader}} %r"
+                          % (nid, role, led, views))
+            figures["%s_moved_after_exit_s" % role] = "%.3f" % (time.monotonic() - t_exit)
+            node.start(timeout=30.0)
+            c.wait_rejoined(node, [topic], 30.0)
+        ch.report(self.id(), **figures)
+
     def test_restarted_node_catches_up_and_rejoins(self):
         c, topic, load = self.start_loaded_cluster(rate=500, value_bytes=1024)
         md = c.metadata([topic])
