@@ -334,18 +334,60 @@ def flat(figures):
     return {"%s_%s" % (name, k): v for name, fig in figures.items() for k, v in fig.items()}
 
 
+def high_watermark(cluster, topic, partition):
+    """The partition's high watermark from its leader (ListOffsets latest,
+    which is what a consumer may read up to), over the raw client: every
+    call is bounded by a socket timeout."""
+    leader = cluster.leader(topic, partition)
+    if leader < 0:
+        raise AssertionError("%s/%d has no leader" % (topic, partition))
+    node = cluster.node(leader)
+    with kafkawire.RawClient("127.0.0.1", node.port, timeout=3.0) as c:
+        err, _, offset = c.list_offsets(topic, partition, -1)
+    if err != 0:
+        raise AssertionError("ListOffsets %s/%d on node %d: error %d" % (topic, partition, leader, err))
+    return offset
+
+
 def wait_high_watermarks(cluster, topic, ends, timeout=20.0):
-    """Waits until each partition's high watermark (as clients see it)
-    reaches ends[p]: an acknowledged offset must become readable."""
+    """Waits until each partition's high watermark reaches ends[p] (an
+    acknowledged offset must become readable); returns the watermarks."""
+    seen = {}
+
+    def reached():
+        for p in ends:
+            seen[p] = high_watermark(cluster, topic, p)
+        return all(seen[p] >= ends[p] for p in ends)
+    try:
+        wait_until(reached, timeout, 0.1, "high watermarks of %s to reach %r" % (topic, ends))
+    except harness.WaitTimeout as e:
+        raise harness.WaitTimeout("%s; last seen %r" % (e, seen))
+    return dict(seen)
+
+
+def consume_all(cluster, topic, ends, timeout=60.0):
+    """Every message below ends[p] of each partition, read from the
+    beginning with confluent-kafka (assign, no group): {p: [Message]}."""
     c = clients.consumer(cluster, log_level=2)
     try:
-        def reached():
-            for p, end in ends.items():
-                lo, hi = c.get_watermark_offsets(confluent_kafka.TopicPartition(topic, p), timeout=3.0)
-                if hi < end:
-                    return False
-            return True
-        wait_until(reached, timeout, 0.1, "high watermarks of %s to reach %r" % (topic, ends))
+        out = {p: [] for p in ends}
+        todo = {p for p, end in ends.items() if end > 0}
+        c.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in ends])
+        deadline = time.monotonic() + timeout
+        while todo:
+            if time.monotonic() > deadline:
+                raise AssertionError("consume %s timed out; progress %r, ends %r"
+                                     % (topic, {p: len(v) for p, v in out.items()}, ends))
+            for m in c.consume(1000, 0.5):
+                if m.error():
+                    if m.error().code() == KafkaError._PARTITION_EOF or not clients.is_partition_error(m):
+                        continue
+                    raise AssertionError("consumer error on %s/%s: %s" % (m.topic(), m.partition(), m.error()))
+                if m.offset() < ends[m.partition()]:
+                    out[m.partition()].append(m)
+                if m.offset() + 1 >= ends[m.partition()]:
+                    todo.discard(m.partition())
+        return out
     finally:
         c.close()
 
@@ -401,8 +443,8 @@ def verify_log(tc, cluster, loads, forbidden_values=(), timeout=60.0):
     for load in loads:
         for seq, (p, off, _) in load.acked.items():
             ends[p] = max(ends[p], off + 1)
-    wait_high_watermarks(cluster, topic, ends, timeout=20.0)
-    got = clients.consume_partitions(cluster, topic, list(range(nparts)), timeout=timeout, log_level=2)
+    ends = wait_high_watermarks(cluster, topic, ends, timeout=20.0)
+    got = consume_all(cluster, topic, ends, timeout=timeout)
     problems = {}
 
     def problem(kind, text):
