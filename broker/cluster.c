@@ -109,23 +109,55 @@ static bool has_handover(const struct cluster *c)
     return false;
 }
 
-/* Runs the loop until the controller has moved this broker's leaderships
- * away (or the timeout passes, or the controller is unreachable). */
-void cluster_controlled_shutdown(struct cluster *c)
+/* Runs the loop for up to timeout_ms or until done(c). */
+static void run_until(struct cluster *c, int64_t timeout_ms, bool (*done)(const struct cluster *c))
 {
-    if (!c || c->broker_epoch == 0 || c->b->cfg.controlled_shutdown_timeout_ms == 0 || !has_handover(c))
-        return;
-    int32_t timeout_ms = c->b->cfg.controlled_shutdown_timeout_ms;
-    c->shutdown_requested = true;
-    c->next_heartbeat_ms = 0;
     int64_t deadline = sk_mono_ms() + timeout_ms;
     struct timeval step = {0, 10 * 1000};
     /* Bounded by the deadline. */
-    while (!c->shutdown_ok && sk_mono_ms() < deadline) {
+    while (!done(c) && sk_mono_ms() < deadline) {
         event_base_loopexit(c->b->base, &step);
         event_base_dispatch(c->b->base);
     }
-    SK_INFO("controlled_shutdown", "done=%s", c->shutdown_ok ? "true" : "false");
+}
+
+static bool shutdown_done(const struct cluster *c) { return c->shutdown_ok; }
+
+static bool not_leader(const struct cluster *c) { return !quorum_is_leader(c); }
+
+/* An active controller that just exits leaves its last decisions committed
+ * but unknown to the followers until a new leader is elected (they learn a
+ * commit index only from a leader): the handover would take an election
+ * timeout.  Transferring leadership first (Raft thesis 3.10) makes another
+ * voter leader at once, and its first commit carries everything. */
+static void hand_over_quorum(struct cluster *c)
+{
+    if (!quorum_is_leader(c))
+        return;
+    int32_t target = -1;
+    for (int32_t i = 0; i < c->n_voters && target < 0; i++)
+        if (c->voters[i].id != c->self && md_broker_live(&c->img, c->voters[i].id))
+            target = c->voters[i].id;
+    if (target < 0 || quorum_transfer(c, target) != SK_OK)
+        return;
+    run_until(c, 2 * (int64_t)c->b->cfg.controller_election_timeout_ms, not_leader);
+    SK_INFO("controller_handover", "to=%d done=%s", target, quorum_is_leader(c) ? "false" : "true");
+}
+
+/* Runs the loop until the controller has moved this broker's leaderships
+ * away (or the timeout passes, or the controller is unreachable), then hands
+ * the quorum's leadership over if this node holds it. */
+void cluster_controlled_shutdown(struct cluster *c)
+{
+    if (!c)
+        return;
+    if (c->broker_epoch > 0 && c->b->cfg.controlled_shutdown_timeout_ms > 0 && has_handover(c)) {
+        c->shutdown_requested = true;
+        c->next_heartbeat_ms = 0;
+        run_until(c, c->b->cfg.controlled_shutdown_timeout_ms, shutdown_done);
+        SK_INFO("controlled_shutdown", "done=%s", c->shutdown_ok ? "true" : "false");
+    }
+    hand_over_quorum(c);
 }
 
 void cluster_stop(struct cluster *c)

@@ -55,6 +55,8 @@ void quorum_stop(struct cluster *c);
 /* Proposes an encoded metadata batch; *index and *term say where it commits if it does. */
 int quorum_propose(struct cluster *c, const uint8_t *data, size_t len, uint64_t *index, uint64_t *term);
 bool quorum_is_leader(const struct cluster *c);
+/* Hands Raft leadership to voter `to` (leadership transfer). */
+int quorum_transfer(struct cluster *c, int32_t to);
 /* The index the next proposal will get (leader only). */
 uint64_t quorum_next_index(const struct cluster *c);
 int32_t quorum_leader(const struct cluster *c);

@@ -225,6 +225,8 @@ int32_t quorum_leader(const struct cluster *c)
     return l == RAFT_NONE ? -1 : (int32_t)l;
 }
 
+int quorum_transfer(struct cluster *c, int32_t to) { return raft_host_transfer(c->host, (uint64_t)to); }
+
 uint64_t quorum_next_index(const struct cluster *c) { return raft_last_index(raft_host_raft(c->host)) + 1; }
 
 uint64_t quorum_term(const struct cluster *c) { return c->host ? raft_term(raft_host_raft(c->host)) : 0; }
