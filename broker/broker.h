@@ -14,6 +14,7 @@ struct flusher;
 struct topic_registry;
 struct kserver;
 struct http_server;
+struct cluster;
 struct group_coordinator;
 struct broker_metrics;
 
@@ -33,6 +34,7 @@ struct broker {
     struct topic_registry *topics; /* owned */
     struct kserver *kafka;         /* owned: client listener and connections */
     struct http_server *http;      /* owned */
+    struct cluster *cluster;       /* owned: quorum, controller, image */
     struct group_coordinator *groups; /* owned: consumer groups (group_coordinator.h) */
     struct broker_metrics *metrics; /* owned: /metrics, /v1/status, request statistics */
     struct event *maintain_ev;     /* owned: periodic roll and retention */

@@ -75,6 +75,28 @@ static const struct cfg_key keys[] = {
     {"log.level", T_LOGLEVEL, OFF(log_level), "info", 0, 0, "`debug`, `info`, `warn` or `error`."},
     {"request.timeout.ms.max", T_I32, OFF(request_timeout_ms_max), "300000", 1, INT32_MAX,
      "Cap on the timeout a client may ask for in Produce (acks=all)."},
+    {"broker.heartbeat.interval.ms", T_I32, OFF(broker_heartbeat_interval_ms), "100", 10, 60000,
+     "How often a broker heartbeats to the active controller."},
+    {"broker.session.timeout.ms", T_I32, OFF(broker_session_timeout_ms), "1000", 50, 600000,
+     "A broker without a heartbeat for this long is fenced and loses its leaderships."},
+    {"controller.quorum.election.timeout.ms", T_I32, OFF(controller_election_timeout_ms), "500", 50, 60000,
+     "Metadata quorum: a voter that hears no leader for a random time in [T, 2T) campaigns."},
+    {"metadata.snapshot.interval.entries", T_I32, OFF(metadata_snapshot_interval_entries), "1000", 0, INT32_MAX,
+     "Snapshot the metadata image and truncate the metadata log every this many entries (0: never)."},
+    {"replica.lag.time.max.ms", T_I64, OFF(replica_lag_time_max_ms), "10000", 100, DAY_MS,
+     "A follower that has not caught up with the leader's log end for this long leaves the ISR."},
+    {"replica.fetch.max.bytes", T_I32, OFF(replica_fetch_max_bytes), "1048576", 1024, 64 * 1024 * 1024,
+     "Record bytes a follower asks for per partition in one replica fetch."},
+    {"replica.fetch.wait.max.ms", T_I32, OFF(replica_fetch_wait_max_ms), "500", 0, 60000,
+     "How long a leader holds a replica fetch that finds no new data."},
+    {"unclean.leader.election.enable", T_BOOL, OFF(unclean_leader_election_enable), "false", 0, 0,
+     "Elect a replica outside the ISR when no ISR member is alive (may lose acknowledged writes)."},
+    {"auto.leader.rebalance.enable", T_BOOL, OFF(auto_leader_rebalance_enable), "true", 0, 0,
+     "Move leadership back to the preferred (first) replica once it is in the ISR again."},
+    {"leader.imbalance.check.interval.ms", T_I32, OFF(leader_rebalance_check_interval_ms), "5000", 100,
+     3600000, "How often the controller looks for partitions not led by their preferred replica."},
+    {"controlled.shutdown.timeout.ms", T_I32, OFF(controlled_shutdown_timeout_ms), "5000", 0, 600000,
+     "On SIGTERM, how long a broker waits for the controller to move its leaderships away."},
     {"offsets.topic.num.partitions", T_I32, OFF(offsets_topic_num_partitions), "50", 1, SK_PARTITIONS_PER_TOPIC_MAX,
      "Partitions of `__consumer_offsets` when it is created (on first use); fixed afterwards."},
     {"offsets.topic.replication.factor", T_I32, OFF(offsets_topic_replication_factor), "3", 1, 32767,
@@ -290,6 +312,8 @@ int config_finish(struct broker_config *c, char *err, size_t errlen)
         return fail(err, errlen, "log.dirs", "must not be empty");
     if (strchr(c->log_dirs, ','))
         return fail(err, errlen, "log.dirs", "only one directory is supported");
+    if (c->broker_session_timeout_ms < 2 * c->broker_heartbeat_interval_ms)
+        return fail(err, errlen, "broker.session.timeout.ms", "must be at least twice broker.heartbeat.interval.ms");
     if (c->group_min_session_timeout_ms > c->group_max_session_timeout_ms)
         return fail(err, errlen, "group.min.session.timeout.ms", "must not exceed group.max.session.timeout.ms");
     enum sk_log_level lvl;

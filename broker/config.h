@@ -40,6 +40,18 @@ struct broker_config {
     int32_t log_index_interval_bytes;
     char *log_level;
     int32_t request_timeout_ms_max;
+    /* cluster */
+    int32_t broker_heartbeat_interval_ms;
+    int32_t broker_session_timeout_ms;
+    int32_t controller_election_timeout_ms;
+    int32_t metadata_snapshot_interval_entries;
+    int64_t replica_lag_time_max_ms;
+    int32_t replica_fetch_max_bytes;
+    int32_t replica_fetch_wait_max_ms;
+    bool unclean_leader_election_enable;
+    bool auto_leader_rebalance_enable;
+    int32_t leader_rebalance_check_interval_ms;
+    int32_t controlled_shutdown_timeout_ms;
     /* Consumer groups (docs/groups.md). */
     int32_t offsets_topic_num_partitions;
     int32_t offsets_topic_replication_factor;

@@ -340,31 +340,24 @@ void group_coordinator_partition_resigned(struct group_coordinator *gc, int32_t 
     SK_INFO("group_partition_resigned", "partition=%d", partition);
 }
 
-void group_coordinator_start(struct group_coordinator *gc)
-{
-    struct topic *tp = offsets_topic(gc);
-    for (int32_t i = 0; tp && i < tp->n_partitions; i++)
-        group_coordinator_partition_elected(gc, i, tp->partitions[i]->leader_epoch);
-}
+/* Without log compaction the topic keeps every record: time retention
+ * would delete live offsets, so it is off for this topic. */
+static const struct md_config offsets_topic_configs[] = {
+    {"retention.ms", "-1"},
+    {"segment.bytes", "104857600"},
+};
 
-int16_t group_coordinator_ensure_topic(struct group_coordinator *gc)
+void group_coordinator_offsets_topic_req(const struct group_coordinator *gc, int32_t live_brokers,
+                                         struct ctrl_req *out)
 {
-    if (offsets_topic(gc))
-        return KAFKA_NONE;
-    /* Without log compaction the topic keeps every record: time retention
-     * would delete live offsets, so it is off for this topic. */
-    const char *keys[] = {"retention.ms", "segment.bytes"};
-    const char *values[] = {"-1", "104857600"};
-    char err[256];
-    int rc = topics_create(gc->b->topics, GROUP_OFFSETS_TOPIC, strlen(GROUP_OFFSETS_TOPIC),
-                           gc->b->cfg.offsets_topic_num_partitions, keys, values, 2, false, err, sizeof(err));
-    if (rc && rc != SK_EEXIST) {
-        SK_ERROR("offsets_topic_create_failed", "err=\"%s\"", err);
-        return KAFKA_COORDINATOR_NOT_AVAILABLE;
-    }
-    /* One node leads every partition; a cluster's controller elects them. */
-    group_coordinator_start(gc);
-    return KAFKA_NONE;
+    memset(out, 0, sizeof(*out));
+    out->op = CTRL_CREATE_TOPIC;
+    out->name = GROUP_OFFSETS_TOPIC;
+    out->partitions = gc->b->cfg.offsets_topic_num_partitions;
+    int32_t rf = gc->b->cfg.offsets_topic_replication_factor;
+    out->replication_factor = rf < live_brokers ? rf : (live_brokers > 0 ? live_brokers : 1);
+    out->configs = offsets_topic_configs;
+    out->n_configs = 2;
 }
 
 int16_t group_coordinator_owner(struct group_coordinator *gc, struct sk_slice group_id,

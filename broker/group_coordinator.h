@@ -8,8 +8,8 @@
  * it replays the partition's records before serving its groups
  * (COORDINATOR_LOAD_IN_PROGRESS meanwhile); when it stops leading it
  * (group_coordinator_partition_resigned) it drops those groups and answers
- * their parked requests NOT_COORDINATOR.  A node that holds a single-node
- * cluster leads every partition it has (group_coordinator_start).
+ * their parked requests NOT_COORDINATOR.  Both hooks are called from the
+ * cluster's partition role changes (cluster.c), single node or not.
  *
  * Loop thread only. */
 #ifndef SK_GROUP_COORDINATOR_H
@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "controller.h"
 #include "group.h"
 
 struct broker;
@@ -79,9 +80,6 @@ struct group_coordinator {
 
 int group_coordinator_create(struct broker *b, struct group_coordinator **out);
 void group_coordinator_destroy(struct group_coordinator *gc);
-/* Single node (no controller quorum yet): lead every partition of
- * __consumer_offsets present on this node. */
-void group_coordinator_start(struct group_coordinator *gc);
 
 /* Hooks for partition leadership changes of __consumer_offsets. */
 void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition,
@@ -92,8 +90,12 @@ void group_coordinator_partition_resigned(struct group_coordinator *gc, int32_t 
  * computes it, so every tool agrees on a group's partition. */
 int32_t group_partition_for(struct sk_slice group_id, int32_t n_partitions);
 
-/* Creates __consumer_offsets if missing (FindCoordinator); Kafka error. */
-int16_t group_coordinator_ensure_topic(struct group_coordinator *gc);
+/* The CreateTopics request for __consumer_offsets (FindCoordinator sends it
+ * to the controller on first use): offsets.topic.num.partitions partitions,
+ * offsets.topic.replication.factor replicas capped at live_brokers, no time
+ * retention.  Strings point to static storage. */
+void group_coordinator_offsets_topic_req(const struct group_coordinator *gc, int32_t live_brokers,
+                                         struct ctrl_req *out);
 /* The partition of group_id and whether this node serves it:
  * NONE, COORDINATOR_NOT_AVAILABLE (no topic yet), NOT_COORDINATOR or
  * COORDINATOR_LOAD_IN_PROGRESS. */

@@ -1,17 +1,17 @@
-/* CreateTopics, DeleteTopics, CreatePartitions on a single node.  Replica
- * assignments may only name this node; a replication factor above the broker
- * count is INVALID_REPLICATION_FACTOR. */
+/* CreateTopics, DeleteTopics, CreatePartitions: checked here as far as a
+ * request alone allows, then forwarded to the active controller, which
+ * decides against the metadata image (names, counts, placement over live
+ * brokers, configs) and answers once the records are committed. */
 #include <stdio.h>
 #include <string.h>
 
 #include "broker.h"
 #include "common/sk_err.h"
+#include "h_forward.h"
 #include "handlers.h"
 #include "kafka_err.h"
 #include "kreq.h"
 #include "topics.h"
-
-#define BROKER_COUNT 1
 
 static struct sk_slice arena_msg(struct kreq *r, const char *msg)
 {
@@ -19,132 +19,171 @@ static struct sk_slice arena_msg(struct kreq *r, const char *msg)
     return kafka_cstr(s);
 }
 
-/* Assignments are valid on one node only when every replica list is [self]. */
-static bool assignments_ok(struct broker *b, const int32_t *ids, int32_t n)
+static struct sk_slice slot_msg(struct kreq *r, const struct fwd_state *st, int32_t i)
 {
-    return n == 1 && ids[0] == b->cfg.node_id;
+    const char *m = fwd_message(st, i);
+    return fwd_code(st, i) && m ? arena_msg(r, m) : (struct sk_slice){NULL, -1};
 }
 
-static int16_t create_one(struct broker *b, struct kreq *r, const struct kafka_create_topics_req *req,
-                          const struct kafka_create_topics_topic *t, char *err, size_t errlen)
+/* Assignments as controller requests (arena copies). */
+static struct ctrl_assignment *assignments(struct kreq *r, const struct kafka_create_topics_assignment *in,
+                                           int32_t n)
 {
-    int32_t parts = t->num_partitions == -1 ? b->cfg.num_partitions : t->num_partitions;
-    int32_t rf = t->replication_factor == -1 ? b->cfg.default_replication_factor : t->replication_factor;
-    if (t->n_assignments > 0) {
-        if (t->num_partitions != -1 || t->replication_factor != -1) {
-            snprintf(err, errlen, "give either assignments or a count and factor");
-            return KAFKA_INVALID_REQUEST;
-        }
-        for (int32_t i = 0; i < t->n_assignments; i++)
-            if (!assignments_ok(b, t->assignments[i].broker_ids, t->assignments[i].n_broker_ids)) {
-                snprintf(err, errlen, "replicas must name live brokers");
-                return KAFKA_INVALID_REPLICA_ASSIGNMENT;
-            }
-        parts = t->n_assignments;
-        rf = 1;
+    struct ctrl_assignment *as = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*as));
+    if (!as)
+        return NULL;
+    for (int32_t i = 0; i < n; i++) {
+        as[i].ids = in[i].broker_ids;
+        as[i].n = in[i].n_broker_ids > 0 ? in[i].n_broker_ids : 0;
     }
-    if (rf < 1 || rf > BROKER_COUNT) {
-        snprintf(err, errlen, "replication factor %d is larger than the %d available broker(s)", rf, BROKER_COUNT);
-        return KAFKA_INVALID_REPLICATION_FACTOR;
+    return as;
+}
+
+struct create_ctx {
+    struct fwd_state *st;
+    struct kafka_create_topics_resp resp;
+};
+
+static void create_encode(struct kreq *r, void *arg)
+{
+    struct create_ctx *x = arg;
+    for (int32_t i = 0; i < x->resp.n_topics; i++) {
+        x->resp.topics[i].error_code = fwd_code(x->st, i);
+        x->resp.topics[i].error_message = slot_msg(r, x->st, i);
     }
-    const char **keys = sk_arena_calloc(&r->arena, (size_t)t->n_configs + 1, sizeof(char *));
-    const char **values = sk_arena_calloc(&r->arena, (size_t)t->n_configs + 1, sizeof(char *));
-    if (!keys || !values)
-        return KAFKA_UNKNOWN_SERVER_ERROR;
-    for (int32_t i = 0; i < t->n_configs; i++) {
-        keys[i] = h_arena_str(r, t->configs[i].name);
-        values[i] = t->configs[i].value.ptr || t->configs[i].value.len == 0 ? h_arena_str(r, t->configs[i].value)
-                                                                             : NULL;
+    kafka_encode_create_topics_resp(&r->body, r->hdr.api_version, &x->resp);
+}
+
+static void create_one(struct kreq *r, struct fwd_state *st, int32_t i, const struct kafka_create_topics_req *req,
+                       const struct kafka_create_topics_topic *t)
+{
+    struct ctrl_req cr = {.op = CTRL_CREATE_TOPIC};
+    cr.name = h_arena_str(r, t->name);
+    cr.partitions = t->num_partitions;
+    cr.replication_factor = t->replication_factor;
+    cr.validate_only = req->validate_only;
+    cr.n_assignments = t->n_assignments > 0 ? t->n_assignments : 0;
+    cr.assignments = assignments(r, t->assignments, cr.n_assignments);
+    struct md_config *cfg = sk_arena_calloc(&r->arena, (size_t)t->n_configs + 1, sizeof(*cfg));
+    if (!cr.name || !cr.assignments || !cfg) {
+        fwd_set(st, i, KAFKA_UNKNOWN_SERVER_ERROR, "out of memory");
+        return;
     }
-    const char *name = t->name.ptr ? (const char *)t->name.ptr : "";
-    int rc = topics_create(b->topics, name, t->name.len > 0 ? (size_t)t->name.len : 0, parts, keys, values,
-                           t->n_configs, req->validate_only, err, errlen);
-    return h_topic_error(rc);
+    for (int32_t k = 0; k < t->n_configs; k++) {
+        if (!t->configs[k].value.ptr && t->configs[k].value.len < 0)
+            continue; /* a null value means "use the default" */
+        cfg[cr.n_configs].key = h_arena_str(r, t->configs[k].name);
+        cfg[cr.n_configs].value = h_arena_str(r, t->configs[k].value);
+        cr.n_configs++;
+    }
+    cr.configs = cfg;
+    if (!topics_valid_name(cr.name, strlen(cr.name)) || (t->name.len > 0 && strlen(cr.name) != (size_t)t->name.len)) {
+        fwd_set(st, i, KAFKA_INVALID_TOPIC_EXCEPTION, "invalid topic name");
+        return;
+    }
+    fwd_call(st, i, &cr);
 }
 
 int h_create_topics(struct broker *b, struct kreq *r)
 {
     const struct kafka_create_topics_req *req = &r->req.create_topics;
-    struct kafka_create_topics_resp resp = {0};
-    resp.topics = sk_arena_calloc(&r->arena, (size_t)(req->n_topics ? req->n_topics : 1), sizeof(*resp.topics));
-    if (!resp.topics)
+    struct create_ctx *x = sk_arena_calloc(&r->arena, 1, sizeof(*x));
+    int32_t n = req->n_topics > 0 ? req->n_topics : 0;
+    if (!x || !(x->resp.topics = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*x->resp.topics))))
         return SK_ENOMEM;
-    resp.n_topics = req->n_topics;
-    for (int32_t i = 0; i < req->n_topics; i++) {
-        char err[256] = "";
-        resp.topics[i].name = req->topics[i].name;
-        resp.topics[i].error_code = create_one(b, r, req, &req->topics[i], err, sizeof(err));
-        resp.topics[i].error_message = resp.topics[i].error_code ? arena_msg(r, err) : (struct sk_slice){NULL, -1};
+    x->resp.n_topics = n;
+    int rc = fwd_begin(b, r, n, req->timeout_ms, create_encode, x, &x->st);
+    if (rc)
+        return rc;
+    for (int32_t i = 0; i < n; i++) {
+        x->resp.topics[i].name = req->topics[i].name;
+        create_one(r, x->st, i, req, &req->topics[i]);
     }
-    kafka_encode_create_topics_resp(&r->body, r->hdr.api_version, &resp);
-    return r->body.err;
+    return fwd_end(x->st);
+}
+
+struct delete_ctx {
+    struct fwd_state *st;
+    struct kafka_delete_topics_resp resp;
+};
+
+static void delete_encode(struct kreq *r, void *arg)
+{
+    struct delete_ctx *x = arg;
+    for (int32_t i = 0; i < x->resp.n_responses; i++)
+        x->resp.responses[i].error_code = fwd_code(x->st, i);
+    kafka_encode_delete_topics_resp(&r->body, r->hdr.api_version, &x->resp);
 }
 
 int h_delete_topics(struct broker *b, struct kreq *r)
 {
     const struct kafka_delete_topics_req *req = &r->req.delete_topics;
-    struct kafka_delete_topics_resp resp = {0};
-    int32_t n = req->n_topic_names;
-    resp.responses = sk_arena_calloc(&r->arena, (size_t)(n > 0 ? n : 1), sizeof(*resp.responses));
-    if (!resp.responses)
+    struct delete_ctx *x = sk_arena_calloc(&r->arena, 1, sizeof(*x));
+    int32_t n = req->n_topic_names > 0 ? req->n_topic_names : 0;
+    if (!x || !(x->resp.responses = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*x->resp.responses))))
         return SK_ENOMEM;
-    resp.n_responses = n > 0 ? n : 0;
-    for (int32_t i = 0; i < resp.n_responses; i++) {
-        struct sk_slice s = req->topic_names[i];
-        resp.responses[i].name = s;
+    x->resp.n_responses = n;
+    int rc = fwd_begin(b, r, n, req->timeout_ms, delete_encode, x, &x->st);
+    if (rc)
+        return rc;
+    for (int32_t i = 0; i < n; i++) {
+        x->resp.responses[i].name = req->topic_names[i];
         if (!b->cfg.delete_topic_enable) {
-            resp.responses[i].error_code = KAFKA_TOPIC_DELETION_DISABLED;
+            fwd_set(x->st, i, KAFKA_TOPIC_DELETION_DISABLED, NULL);
             continue;
         }
-        int rc = topics_delete(b->topics, s.ptr ? (const char *)s.ptr : "", s.len > 0 ? (size_t)s.len : 0);
-        resp.responses[i].error_code = h_topic_error(rc);
+        struct ctrl_req cr = {.op = CTRL_DELETE_TOPIC, .name = h_arena_str(r, req->topic_names[i])};
+        if (!cr.name)
+            fwd_set(x->st, i, KAFKA_UNKNOWN_SERVER_ERROR, NULL);
+        else
+            fwd_call(x->st, i, &cr);
     }
-    kafka_encode_delete_topics_resp(&r->body, r->hdr.api_version, &resp);
-    return r->body.err;
+    return fwd_end(x->st);
 }
 
-static int16_t add_partitions(struct broker *b, const struct kafka_create_partitions_req *req,
-                              const struct kafka_create_partitions_topic *t, char *err, size_t errlen)
+struct partitions_ctx {
+    struct fwd_state *st;
+    struct kafka_create_partitions_resp resp;
+};
+
+static void partitions_encode(struct kreq *r, void *arg)
 {
-    const char *name = t->name.ptr ? (const char *)t->name.ptr : "";
-    struct topic *tp = topics_find(b->topics, name, t->name.len > 0 ? (size_t)t->name.len : 0);
-    if (!tp)
-        return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-    if (t->count <= tp->n_partitions) {
-        snprintf(err, errlen, "topic has %d partitions; the new count must be larger", tp->n_partitions);
-        return KAFKA_INVALID_PARTITIONS;
+    struct partitions_ctx *x = arg;
+    for (int32_t i = 0; i < x->resp.n_results; i++) {
+        x->resp.results[i].error_code = fwd_code(x->st, i);
+        x->resp.results[i].error_message = slot_msg(r, x->st, i);
     }
-    if (t->n_assignments > 0) {
-        if (t->n_assignments != t->count - tp->n_partitions) {
-            snprintf(err, errlen, "one assignment per new partition is needed");
-            return KAFKA_INVALID_REPLICA_ASSIGNMENT;
-        }
-        for (int32_t i = 0; i < t->n_assignments; i++)
-            if (!assignments_ok(b, t->assignments[i].broker_ids, t->assignments[i].n_broker_ids)) {
-                snprintf(err, errlen, "replicas must name live brokers");
-                return KAFKA_INVALID_REPLICA_ASSIGNMENT;
-            }
-    }
-    int rc = topics_add_partitions(b->topics, tp, t->count, req->validate_only);
-    if (rc == SK_ERANGE)
-        snprintf(err, errlen, "partition count out of range");
-    return h_topic_error(rc);
+    kafka_encode_create_partitions_resp(&r->body, r->hdr.api_version, &x->resp);
 }
 
 int h_create_partitions(struct broker *b, struct kreq *r)
 {
     const struct kafka_create_partitions_req *req = &r->req.create_partitions;
-    struct kafka_create_partitions_resp resp = {0};
-    resp.results = sk_arena_calloc(&r->arena, (size_t)(req->n_topics ? req->n_topics : 1), sizeof(*resp.results));
-    if (!resp.results)
+    struct partitions_ctx *x = sk_arena_calloc(&r->arena, 1, sizeof(*x));
+    int32_t n = req->n_topics > 0 ? req->n_topics : 0;
+    if (!x || !(x->resp.results = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*x->resp.results))))
         return SK_ENOMEM;
-    resp.n_results = req->n_topics;
-    for (int32_t i = 0; i < req->n_topics; i++) {
-        char err[256] = "";
-        resp.results[i].name = req->topics[i].name;
-        resp.results[i].error_code = add_partitions(b, req, &req->topics[i], err, sizeof(err));
-        resp.results[i].error_message = err[0] ? arena_msg(r, err) : (struct sk_slice){NULL, -1};
+    x->resp.n_results = n;
+    int rc = fwd_begin(b, r, n, req->timeout_ms, partitions_encode, x, &x->st);
+    if (rc)
+        return rc;
+    for (int32_t i = 0; i < n; i++) {
+        const struct kafka_create_partitions_topic *t = &req->topics[i];
+        x->resp.results[i].name = t->name;
+        struct ctrl_req cr = {.op = CTRL_CREATE_PARTITIONS, .partitions = t->count, .validate_only = req->validate_only};
+        cr.name = h_arena_str(r, t->name);
+        cr.n_assignments = t->n_assignments > 0 ? t->n_assignments : 0;
+        cr.assignments = sk_arena_calloc(&r->arena, (size_t)cr.n_assignments + 1, sizeof(*cr.assignments));
+        if (!cr.name || !cr.assignments) {
+            fwd_set(x->st, i, KAFKA_UNKNOWN_SERVER_ERROR, NULL);
+            continue;
+        }
+        struct ctrl_assignment *as = (struct ctrl_assignment *)cr.assignments;
+        for (int32_t k = 0; k < cr.n_assignments; k++) {
+            as[k].ids = t->assignments[k].broker_ids;
+            as[k].n = t->assignments[k].n_broker_ids > 0 ? t->assignments[k].n_broker_ids : 0;
+        }
+        fwd_call(x->st, i, &cr);
     }
-    kafka_encode_create_partitions_resp(&r->body, r->hdr.api_version, &resp);
-    return r->body.err;
+    return fwd_end(x->st);
 }

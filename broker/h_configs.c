@@ -6,6 +6,7 @@
 
 #include "broker.h"
 #include "common/sk_err.h"
+#include "h_forward.h"
 #include "handlers.h"
 #include "kafka_err.h"
 #include "kreq.h"
@@ -137,51 +138,65 @@ int h_describe_configs(struct broker *b, struct kreq *r)
     return r->body.err;
 }
 
-static int16_t alter_one(struct broker *b, struct kreq *r, const struct kafka_alter_configs_req *req,
-                         const struct kafka_alter_configs_resource *res, char *err, size_t errlen)
+struct alter_ctx {
+    struct fwd_state *st;
+    struct kafka_alter_configs_resp resp;
+};
+
+static void alter_encode(struct kreq *r, void *arg)
+{
+    struct alter_ctx *x = arg;
+    for (int32_t i = 0; i < x->resp.n_responses; i++) {
+        const char *m = fwd_message(x->st, i);
+        x->resp.responses[i].error_code = fwd_code(x->st, i);
+        x->resp.responses[i].error_message =
+            fwd_code(x->st, i) && m ? kafka_cstr(sk_arena_strndup(&r->arena, m, strlen(m))) : (struct sk_slice){NULL, -1};
+    }
+    kafka_encode_alter_configs_resp(&r->body, r->hdr.api_version, &x->resp);
+}
+
+/* Topic configs change through the controller (AlterConfigs semantics:
+ * keys not given revert to their defaults). */
+static void alter_one(struct kreq *r, struct fwd_state *st, int32_t slot, const struct kafka_alter_configs_req *req,
+                      const struct kafka_alter_configs_resource *res)
 {
     if (res->resource_type != KAFKA_RESOURCE_TOPIC) {
-        snprintf(err, errlen, "only topic configs can be altered; broker configs are static");
-        return KAFKA_INVALID_REQUEST;
+        fwd_set(st, slot, KAFKA_INVALID_REQUEST, "only topic configs can be altered; broker configs are static");
+        return;
     }
-    const char *name = res->resource_name.ptr ? (const char *)res->resource_name.ptr : "";
-    struct topic *tp = topics_find(b->topics, name, res->resource_name.len > 0 ? (size_t)res->resource_name.len : 0);
-    if (!tp)
-        return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-    const char **keys = sk_arena_calloc(&r->arena, (size_t)res->n_configs + 1, sizeof(char *));
-    const char **values = sk_arena_calloc(&r->arena, (size_t)res->n_configs + 1, sizeof(char *));
-    if (!keys || !values)
-        return KAFKA_UNKNOWN_SERVER_ERROR;
-    int32_t n = 0;
+    struct ctrl_req cr = {.op = CTRL_ALTER_CONFIGS, .validate_only = req->validate_only};
+    cr.name = h_arena_str(r, res->resource_name);
+    struct md_config *cfg = sk_arena_calloc(&r->arena, (size_t)res->n_configs + 1, sizeof(*cfg));
+    if (!cr.name || !cfg) {
+        fwd_set(st, slot, KAFKA_UNKNOWN_SERVER_ERROR, NULL);
+        return;
+    }
     for (int32_t i = 0; i < res->n_configs; i++) {
         if (!res->configs[i].value.ptr && res->configs[i].value.len < 0)
             continue; /* null: back to the default */
-        keys[n] = h_arena_str(r, res->configs[i].name);
-        values[n] = h_arena_str(r, res->configs[i].value);
-        n++;
+        cfg[cr.n_configs].key = h_arena_str(r, res->configs[i].name);
+        cfg[cr.n_configs].value = h_arena_str(r, res->configs[i].value);
+        cr.n_configs++;
     }
-    int rc = topics_alter_configs(b->topics, tp, keys, values, n, req->validate_only, err, errlen);
-    return h_topic_error(rc);
+    cr.configs = cfg;
+    fwd_call(st, slot, &cr);
 }
 
 int h_alter_configs(struct broker *b, struct kreq *r)
 {
     const struct kafka_alter_configs_req *req = &r->req.alter_configs;
-    struct kafka_alter_configs_resp resp = {0};
+    struct alter_ctx *x = sk_arena_calloc(&r->arena, 1, sizeof(*x));
     int32_t n = req->n_resources > 0 ? req->n_resources : 0;
-    resp.responses = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*resp.responses));
-    if (!resp.responses)
+    if (!x || !(x->resp.responses = sk_arena_calloc(&r->arena, (size_t)(n ? n : 1), sizeof(*x->resp.responses))))
         return SK_ENOMEM;
-    resp.n_responses = n;
+    x->resp.n_responses = n;
+    int rc = fwd_begin(b, r, n, 0, alter_encode, x, &x->st);
+    if (rc)
+        return rc;
     for (int32_t i = 0; i < n; i++) {
-        char err[256] = "";
-        struct kafka_alter_configs_resource_resp *out = &resp.responses[i];
-        out->resource_type = req->resources[i].resource_type;
-        out->resource_name = req->resources[i].resource_name;
-        out->error_code = alter_one(b, r, req, &req->resources[i], err, sizeof(err));
-        out->error_message = err[0] ? kafka_cstr(sk_arena_strndup(&r->arena, err, strlen(err)))
-                                    : (struct sk_slice){NULL, -1};
+        x->resp.responses[i].resource_type = req->resources[i].resource_type;
+        x->resp.responses[i].resource_name = req->resources[i].resource_name;
+        alter_one(r, x->st, i, req, &req->resources[i]);
     }
-    kafka_encode_alter_configs_resp(&r->body, r->hdr.api_version, &resp);
-    return r->body.err;
+    return fwd_end(x->st);
 }

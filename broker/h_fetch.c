@@ -53,14 +53,15 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
                               struct kafka_fetch_partition_resp *out, size_t budget, size_t idx)
 {
     const char *name = topic.ptr ? (const char *)topic.ptr : "";
-    struct partition *p = topics_partition(st->b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->partition);
+    int16_t err;
+    struct partition *p = topics_leader(st->b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->partition, &err);
     out->partition_index = in->partition;
     out->high_watermark = out->last_stable_offset = out->log_start_offset = -1;
     out->records_len = 0;
     st->rec_off[idx] = st->data.len;
     st->rec_topic[idx] = NULL;
     if (!p) {
-        out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        out->error_code = err;
         return 0;
     }
     out->high_watermark = out->last_stable_offset = p->high_watermark;
@@ -70,14 +71,16 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
                                                                      : KAFKA_FENCED_LEADER_EPOCH;
         return 0;
     }
-    if (in->fetch_offset < out->log_start_offset || in->fetch_offset > p->high_watermark) {
+    /* Between the high watermark and the log end there is nothing to read
+     * yet (a new leader's high watermark may trail what consumers saw). */
+    if (in->fetch_offset < out->log_start_offset || in->fetch_offset > plog_end_offset(p->log)) {
         out->error_code = KAFKA_OFFSET_OUT_OF_RANGE;
         return 0;
     }
     size_t max = in->partition_max_bytes > 0 ? (size_t)in->partition_max_bytes : 0;
     if (max > budget)
         max = budget;
-    if (max == 0 || in->fetch_offset == p->high_watermark)
+    if (max == 0 || in->fetch_offset >= p->high_watermark)
         return 0;
     size_t before = st->data.len;
     int rc = plog_read(p->log, in->fetch_offset, p->high_watermark, max, &st->data);
@@ -173,8 +176,9 @@ static void park(struct fetch_state *st)
         const struct kafka_fetch_topic *ti = &req->topics[t];
         for (int32_t i = 0; i < ti->n_partitions; i++, idx++) {
             const char *name = ti->topic.ptr ? (const char *)ti->topic.ptr : "";
-            struct partition *p = topics_partition(st->b->topics, name, ti->topic.len > 0 ? (size_t)ti->topic.len : 0,
-                                                   ti->partitions[i].partition);
+            int16_t err;
+            struct partition *p = topics_leader(st->b->topics, name, ti->topic.len > 0 ? (size_t)ti->topic.len : 0,
+                                                ti->partitions[i].partition, &err);
             if (!p)
                 continue;
             st->waits[idx].w.target = p->high_watermark + 1;

@@ -8,6 +8,9 @@
 #include "kafka_err.h"
 #include "kreq.h"
 #include "topics.h"
+#include "cluster.h"
+#include "h_forward.h"
+#include "metadata.h"
 
 char *h_arena_str(struct kreq *r, struct sk_slice s)
 {
@@ -61,85 +64,144 @@ int h_api_versions(struct broker *b, struct kreq *r)
     return r->body.err;
 }
 
-static int fill_topic(struct broker *b, struct kreq *r, struct topic *tp, struct kafka_metadata_topic *out)
+/* One topic as the metadata image has it: leader, replicas, ISR and the
+ * replicas on fenced or shut-down brokers (offline). */
+static int fill_topic(struct broker *b, struct kreq *r, const struct md_topic *mt, struct kafka_metadata_topic *out)
 {
-    out->name = kafka_cstr(tp->name);
-    out->is_internal = tp->internal;
-    out->partitions = sk_arena_calloc(&r->arena, (size_t)tp->n_partitions, sizeof(*out->partitions));
-    int32_t *self = sk_arena_alloc(&r->arena, sizeof(int32_t));
-    if (!out->partitions || !self)
+    const struct md_image *img = cluster_image(b->cluster);
+    out->name = kafka_cstr(sk_arena_strndup(&r->arena, mt->name, strlen(mt->name)));
+    out->is_internal = mt->name[0] == '_' && mt->name[1] == '_';
+    out->partitions = sk_arena_calloc(&r->arena, (size_t)mt->n_partitions + 1, sizeof(*out->partitions));
+    if (!out->partitions || !out->name.ptr)
         return SK_ENOMEM;
-    *self = b->cfg.node_id;
-    out->n_partitions = tp->n_partitions;
-    for (int32_t i = 0; i < tp->n_partitions; i++) {
+    out->n_partitions = mt->n_partitions;
+    for (int32_t i = 0; i < mt->n_partitions; i++) {
+        const struct md_partition *st = &mt->parts[i];
         struct kafka_metadata_partition *p = &out->partitions[i];
+        int32_t *ids = sk_arena_calloc(&r->arena, 3 * (size_t)st->n_replicas + 1, sizeof(*ids));
+        if (!ids)
+            return SK_ENOMEM;
+        int32_t *isr = ids + st->n_replicas, *offline = isr + st->n_replicas;
+        memcpy(ids, st->replicas, (size_t)st->n_replicas * sizeof(*ids));
+        memcpy(isr, st->isr, (size_t)st->n_isr * sizeof(*ids));
         p->partition_index = i;
-        p->leader_id = b->cfg.node_id;
-        p->replica_nodes = self;
-        p->n_replica_nodes = 1;
-        p->isr_nodes = self;
-        p->n_isr_nodes = 1;
+        p->leader_id = st->leader;
+        p->error_code = st->leader == MD_NO_LEADER ? KAFKA_LEADER_NOT_AVAILABLE : KAFKA_NONE;
+        p->replica_nodes = ids;
+        p->n_replica_nodes = st->n_replicas;
+        p->isr_nodes = isr;
+        p->n_isr_nodes = st->n_isr;
+        p->offline_replicas = offline;
+        for (int32_t k = 0; k < st->n_replicas; k++)
+            if (!md_broker_live(img, st->replicas[k]))
+                offline[p->n_offline_replicas++] = st->replicas[k];
     }
     return 0;
 }
 
-/* Metadata for a topic the client named: the topic, or auto-created, or an
- * error entry. */
-static int describe_named(struct broker *b, struct kreq *r, struct sk_slice name, bool auto_create,
-                          struct kafka_metadata_topic *out)
+struct meta_ctx {
+    struct broker *b;
+    struct fwd_state *st;
+    struct kafka_metadata_resp resp;
+    int32_t *slot_of; /* per requested topic: its auto-create slot, or -1 */
+};
+
+/* Every registered, unfenced broker with its advertised address, and the
+ * active controller even if this node's image has not yet applied its
+ * unfencing: clients (librdkafka's admin client) wait for the broker that
+ * controller_id names to appear in the list. */
+static int fill_brokers(struct broker *b, struct kreq *r, struct kafka_metadata_resp *resp)
 {
-    const char *s = name.ptr ? (const char *)name.ptr : "";
-    size_t len = name.len > 0 ? (size_t)name.len : 0;
-    out->name = name;
-    struct topic *tp = topics_find(b->topics, s, len);
-    if (!tp && !topics_valid_name(s, len)) {
-        out->error_code = KAFKA_INVALID_TOPIC_EXCEPTION;
-        return 0;
+    const struct md_image *img = cluster_image(b->cluster);
+    int32_t controller = cluster_controller_id(b->cluster);
+    resp->brokers = sk_arena_calloc(&r->arena, (size_t)img->n_brokers + 1, sizeof(*resp->brokers));
+    if (!resp->brokers)
+        return SK_ENOMEM;
+    for (int32_t i = 0; i < img->n_brokers; i++) {
+        const struct md_broker *mb = &img->brokers[i];
+        if (mb->fenced && mb->id != controller)
+            continue;
+        struct kafka_metadata_broker *o = &resp->brokers[resp->n_brokers++];
+        o->node_id = mb->id;
+        o->host = kafka_cstr(sk_arena_strndup(&r->arena, mb->host, strlen(mb->host)));
+        o->port = mb->port;
+        o->rack = (struct sk_slice){NULL, -1};
     }
-    if (!tp && auto_create && b->cfg.auto_create_topics_enable) {
-        char err[256];
-        int rc = topics_create(b->topics, s, len, b->cfg.num_partitions, NULL, NULL, 0, false, err, sizeof(err));
-        if (rc && rc != SK_EEXIST) {
-            out->error_code = rc == SK_ELIMIT ? KAFKA_POLICY_VIOLATION : KAFKA_LEADER_NOT_AVAILABLE;
-            return 0;
+    resp->cluster_id = kafka_cstr(b->cfg.cluster_id);
+    resp->controller_id = controller;
+    return 0;
+}
+
+/* Built once every auto-creation has its answer, from the image as it is
+ * then; a topic this node has not applied yet is LEADER_NOT_AVAILABLE, which
+ * clients retry. */
+static void meta_encode(struct kreq *r, void *arg)
+{
+    struct meta_ctx *x = arg;
+    const struct kafka_metadata_req *req = &r->req.metadata;
+    const struct md_image *img = cluster_image(x->b->cluster);
+    int rc = fill_brokers(x->b, r, &x->resp);
+    x->resp.n_topics = 0;
+    if (req->all_topics) {
+        for (int32_t i = 0; i < img->n_topics && !rc; i++)
+            rc = fill_topic(x->b, r, img->topics[i], &x->resp.topics[x->resp.n_topics++]);
+    }
+    for (int32_t i = 0; !req->all_topics && i < req->n_topics && !rc; i++) {
+        struct kafka_metadata_topic *out = &x->resp.topics[x->resp.n_topics++];
+        struct sk_slice name = req->topics[i];
+        const char *s = name.ptr ? (const char *)name.ptr : "";
+        size_t len = name.len > 0 ? (size_t)name.len : 0;
+        const struct md_topic *mt = md_topic_find(img, s, len);
+        out->name = name;
+        if (mt) {
+            rc = fill_topic(x->b, r, mt, out);
+        } else if (!topics_valid_name(s, len)) {
+            out->error_code = KAFKA_INVALID_TOPIC_EXCEPTION;
+        } else if (x->slot_of[i] >= 0) {
+            int16_t e = fwd_code(x->st, x->slot_of[i]);
+            out->error_code = e == KAFKA_NONE || e == KAFKA_TOPIC_ALREADY_EXISTS ? KAFKA_LEADER_NOT_AVAILABLE
+                              : e == KAFKA_POLICY_VIOLATION                      ? KAFKA_POLICY_VIOLATION
+                                                                                 : KAFKA_LEADER_NOT_AVAILABLE;
+        } else {
+            out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
         }
-        tp = topics_find(b->topics, s, len);
     }
-    if (!tp) {
-        out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-        return 0;
+    if (rc) {
+        r->body.err = rc;
+        return;
     }
-    return fill_topic(b, r, tp, out);
+    kafka_encode_metadata_resp(&r->body, r->hdr.api_version, &x->resp);
 }
 
 int h_metadata(struct broker *b, struct kreq *r)
 {
     const struct kafka_metadata_req *req = &r->req.metadata;
-    struct kafka_metadata_resp resp = {0};
-    struct kafka_metadata_broker self = {
-        .node_id = b->cfg.node_id,
-        .host = kafka_cstr(b->cfg.advertised.host),
-        .port = b->cfg.advertised.port,
-        .rack = {NULL, -1},
-    };
-    resp.brokers = &self;
-    resp.n_brokers = 1;
-    resp.cluster_id = kafka_cstr(b->cfg.cluster_id);
-    resp.controller_id = b->cfg.node_id;
-    size_t n = req->all_topics ? topics_count(b->topics) : (size_t)(req->n_topics > 0 ? req->n_topics : 0);
-    resp.topics = sk_arena_calloc(&r->arena, n ? n : 1, sizeof(*resp.topics));
-    if (!resp.topics)
+    const struct md_image *img = cluster_image(b->cluster);
+    struct meta_ctx *x = sk_arena_calloc(&r->arena, 1, sizeof(*x));
+    int32_t n_named = req->n_topics > 0 ? req->n_topics : 0;
+    size_t n = req->all_topics ? (size_t)img->n_topics : (size_t)n_named;
+    if (!x)
         return SK_ENOMEM;
-    int rc = 0;
-    if (req->all_topics) {
-        for (struct topic *tp = topics_next(b->topics, NULL); tp && !rc; tp = topics_next(b->topics, tp))
-            rc = fill_topic(b, r, tp, &resp.topics[resp.n_topics++]);
-    } else {
-        for (int32_t i = 0; i < req->n_topics && !rc; i++)
-            rc = describe_named(b, r, req->topics[i], req->allow_auto_topic_creation, &resp.topics[resp.n_topics++]);
-    }
+    x->b = b;
+    x->resp.topics = sk_arena_calloc(&r->arena, n + 1, sizeof(*x->resp.topics));
+    x->slot_of = sk_arena_calloc(&r->arena, (size_t)n_named + 1, sizeof(*x->slot_of));
+    if (!x->resp.topics || !x->slot_of)
+        return SK_ENOMEM;
+    int rc = fwd_begin(b, r, n_named, 0, meta_encode, x, &x->st);
     if (rc)
         return rc;
-    kafka_encode_metadata_resp(&r->body, r->hdr.api_version, &resp);
-    return r->body.err;
+    bool create = !req->all_topics && req->allow_auto_topic_creation && b->cfg.auto_create_topics_enable;
+    for (int32_t i = 0; i < n_named; i++) {
+        struct sk_slice name = req->topics[i];
+        const char *s = name.ptr ? (const char *)name.ptr : "";
+        size_t len = name.len > 0 ? (size_t)name.len : 0;
+        x->slot_of[i] = -1;
+        if (!create || md_topic_find(img, s, len) || !topics_valid_name(s, len))
+            continue;
+        struct ctrl_req cr = {.op = CTRL_CREATE_TOPIC, .partitions = -1, .replication_factor = -1};
+        cr.name = h_arena_str(r, name);
+        x->slot_of[i] = i;
+        fwd_call(x->st, i, &cr);
+    }
+    return fwd_end(x->st);
 }

@@ -15,12 +15,14 @@ static void list_partition(struct broker *b, struct sk_slice topic, const struct
                            struct kafka_list_offsets_partition_resp *out)
 {
     const char *name = topic.ptr ? (const char *)topic.ptr : "";
-    struct partition *p = topics_partition(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->partition_index);
+    int16_t err;
+    struct partition *p =
+        topics_leader(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->partition_index, &err);
     out->partition_index = in->partition_index;
     out->timestamp = -1;
     out->offset = -1;
     if (!p) {
-        out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        out->error_code = err;
         return;
     }
     if (in->timestamp == LIST_OFFSETS_LATEST) {

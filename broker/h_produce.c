@@ -1,7 +1,10 @@
-/* Produce: validate each partition's record batch, append it, and answer
- * once the high watermark covers it (acks=1 and acks=all under the default
- * flush policy: nothing is acknowledged before it is fsynced), or at once for
- * acks=0 (no response at all) and for larger flush intervals. */
+/* Produce: validate each partition's record batch, append it on the
+ * leader, and answer: acks=0 never; acks=1 once the leader has it durably
+ * (fsynced under the default flush policy); acks=all once the high
+ * watermark covers it, i.e. every ISR member has it durably.  acks=all is
+ * refused with NOT_ENOUGH_REPLICAS before anything is written while the ISR
+ * is smaller than min.insync.replicas, and times out with
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below it meanwhile. */
 #include <event2/event.h>
 
 #include "batch.h"
@@ -16,11 +19,9 @@
 #include "log.h"
 #include "topics.h"
 
-/* On one node the ISR is this node alone. */
-#define SINGLE_NODE_ISR_SIZE 1
-
 struct produce_wait {
     struct hw_waiter w;
+    bool all; /* acks=all */
     struct kafka_produce_partition_resp *out;
     struct produce_state *st;
 };
@@ -90,6 +91,8 @@ static void wait_done_cb(struct hw_waiter *w)
     struct produce_state *st = pw->st;
     if (w->partition_gone)
         pw->out->error_code = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+    else if (w->lost_leadership)
+        pw->out->error_code = KAFKA_NOT_LEADER_OR_FOLLOWER;
     if (--st->pending == 0)
         produce_respond(st);
 }
@@ -100,9 +103,11 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct produce_state *st = arg;
     for (int32_t i = 0; i < st->n_waits; i++) {
-        if (st->waits[i].w.p) {
+        struct partition *p = st->waits[i].w.p;
+        if (p) {
+            bool short_isr = st->waits[i].all && p->st.n_isr < p->topic->cfg.min_insync_replicas;
             partition_unwait(&st->waits[i].w);
-            st->waits[i].out->error_code = KAFKA_REQUEST_TIMED_OUT;
+            st->waits[i].out->error_code = short_isr ? KAFKA_NOT_ENOUGH_REPLICAS_AFTER_APPEND : KAFKA_REQUEST_TIMED_OUT;
         }
     }
     st->pending = 0;
@@ -126,18 +131,19 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
                                  struct kafka_produce_partition_resp *out)
 {
     const char *name = topic.ptr ? (const char *)topic.ptr : "";
-    struct partition *p = topics_partition(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index);
+    int16_t err;
+    struct partition *p = topics_leader(b->topics, name, topic.len > 0 ? (size_t)topic.len : 0, in->index, &err);
     if (!p)
-        return KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        return err;
     /* Internal topics are written by the broker only (Kafka refuses client
      * appends the same way): a forged record in __consumer_offsets would
      * change a group's offsets at the next coordinator load. */
     if (p->topic->internal)
         return KAFKA_INVALID_TOPIC_EXCEPTION;
     out->log_start_offset = plog_start_offset(p->log);
-    if (req->acks == -1 && p->topic->cfg.min_insync_replicas > SINGLE_NODE_ISR_SIZE)
+    if (req->acks == -1 && p->st.n_isr < p->topic->cfg.min_insync_replicas)
         return KAFKA_NOT_ENOUGH_REPLICAS;
-    int16_t err = validate_records(p->topic, st->r->hdr.api_version, in->records);
+    err = validate_records(p->topic, st->r->hdr.api_version, in->records);
     if (err)
         return err;
     int64_t first, last;
@@ -149,10 +155,14 @@ static int16_t produce_partition(struct broker *b, struct produce_state *st, con
     }
     out->base_offset = first;
     broker_metrics_topic_in(p->topic, (size_t)in->records.len, last - first + 1);
-    if (req->acks != 0 && p->high_watermark <= last) {
+    bool local = req->acks == 1;
+    int64_t reached = local ? partition_local_end(p) : p->high_watermark;
+    if (req->acks != 0 && reached <= last) {
         struct produce_wait *pw = &st->waits[st->n_waits++];
         pw->st = st;
         pw->out = out;
+        pw->all = !local;
+        pw->w.local = local;
         pw->w.target = last + 1;
         pw->w.cb = wait_done_cb;
         pw->w.arg = pw;

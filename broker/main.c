@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "broker_metrics.h"
+#include "cluster.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -110,9 +111,14 @@ static int start(struct broker *b)
         return SK_ENOMEM;
     if ((rc = topics_open(b, &b->topics)))
         return rc;
+    /* The coordinator exists before the cluster starts: leadership of
+     * __consumer_offsets partitions reaches it through role changes. */
     if ((rc = group_coordinator_create(b, &b->groups)))
         return rc;
-    group_coordinator_start(b->groups);
+    /* Topics come from the metadata log: the quorum restores the image and
+     * the registry follows it. */
+    if ((rc = cluster_start(b, &b->cluster)))
+        return rc;
     if ((rc = broker_metrics_start(b, &b->metrics)))
         return rc;
     if ((rc = kserver_start(b, &b->kafka)))
@@ -127,8 +133,9 @@ static int start(struct broker *b)
     int64_t ms = b->cfg.log_retention_check_interval_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     event_add(b->maintain_ev, &tv);
-    b->ready = true;
-    SK_INFO("node_ready", "node_id=%d topics=%zu", b->cfg.node_id, topics_count(b->topics));
+    /* Ready (readyz) once registered, unfenced and caught up: the cluster
+     * module sets b->ready. */
+    SK_INFO("node_started", "node_id=%d", b->cfg.node_id);
     return 0;
 }
 
@@ -136,9 +143,14 @@ static int start(struct broker *b)
  * durable, then write the clean-shutdown marker (topics_close). */
 static void shutdown_node(struct broker *b, bool clean)
 {
+    if (clean && b->cluster)
+        cluster_controlled_shutdown(b->cluster);
     b->stopping = true;
     kserver_stop(b->kafka);
     group_coordinator_destroy(b->groups);
+    b->groups = NULL;
+    cluster_stop(b->cluster);
+    b->cluster = NULL;
     topics_close(b->topics, clean);
     flusher_destroy(b->flusher);
     http_stop(b->http);

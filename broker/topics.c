@@ -20,18 +20,21 @@
 #include "common/sk_err.h"
 #include "flusher.h"
 #include "log.h"
+#include "kafka_err.h"
 #include "log_manager.h"
+#include "metadata.h"
+#include "replica.h"
 
 #define TOPIC_BUCKETS 1024
-#define META_DIR ".skiff-topics"
-#define TOPIC_FILE_BYTES_MAX (64 * 1024)
 
 struct topic_registry {
     struct broker *b;
     struct topic *buckets[TOPIC_BUCKETS];
     size_t count;
     struct logmgr *logs; /* owned: every partition log in log.dirs */
-    char meta_dir[PATH_MAX];
+    int32_t self;
+    topics_role_cb role_cb;
+    void *role_arg;
 };
 
 static uint32_t name_hash(const char *s, size_t n)
@@ -74,7 +77,24 @@ struct partition *topics_partition(struct topic_registry *t, const char *name, s
     struct topic *tp = topics_find(t, name, len);
     if (!tp || index < 0 || index >= tp->n_partitions)
         return NULL;
-    return tp->partitions[index];
+    return tp->partitions[index]; /* NULL when this node holds no replica */
+}
+
+struct partition *topics_leader(struct topic_registry *t, const char *name, size_t len, int32_t index,
+                                int16_t *err)
+{
+    struct topic *tp = topics_find(t, name, len);
+    if (!tp || index < 0 || index >= tp->n_partitions) {
+        *err = KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+        return NULL;
+    }
+    struct partition *p = tp->partitions[index];
+    if (!p || p->st.leader != t->self) {
+        *err = KAFKA_NOT_LEADER_OR_FOLLOWER;
+        return NULL;
+    }
+    *err = KAFKA_NONE;
+    return p;
 }
 
 struct topic *topics_next(struct topic_registry *t, struct topic *prev)
@@ -121,46 +141,65 @@ void partition_unwait(struct hw_waiter *w)
     w->p = NULL;
 }
 
-/* Wakes every waiter whose target the high watermark reached, one at a time
- * and re-scanning after each callback: a callback may finish its request and
- * free other waiters of the same request (a fetch naming one partition twice
- * parks twice here), so no list of woken waiters is kept across callbacks.
- * A callback may re-park only with a target above the high watermark, so the
- * loop ends. */
-static void wake_waiters(struct partition *p, bool gone)
+int64_t partition_local_end(const struct partition *p)
+{
+    return p->topic->cfg.flush_messages <= 1 ? plog_synced_offset(p->log) : plog_end_offset(p->log);
+}
+
+static bool reached(const struct partition *p, const struct hw_waiter *w)
+{
+    return (w->local ? partition_local_end(p) : p->high_watermark) >= w->target;
+}
+
+/* Wakes every waiter whose target was reached (the high watermark, or local
+ * durability for acks=1), one at a time and re-scanning after each
+ * callback: a callback may finish its request and free other waiters of the
+ * same request (a fetch naming one partition twice parks twice here), so no
+ * list of woken waiters is kept across callbacks.  A callback may re-park
+ * only with a target not yet reached, so the loop ends. */
+static void wake_waiters(struct partition *p, bool gone, bool lost)
 {
     for (;;) {
         struct hw_waiter *w = p->waiters;
-        while (w && !gone && p->high_watermark < w->target)
+        while (w && !gone && !lost && !reached(p, w))
             w = w->next;
         if (!w)
             return;
         partition_unwait(w);
         w->partition_gone = gone;
+        w->lost_leadership = lost;
         w->cb(w);
     }
 }
 
-static void set_high_watermark(struct partition *p, int64_t hw)
+void partition_wake_lost(struct partition *p) { wake_waiters(p, false, true); }
+
+void partition_raise_hw(struct partition *p, int64_t hw)
 {
-    if (hw <= p->high_watermark)
-        return;
-    p->high_watermark = hw;
-    wake_waiters(p, false);
+    bool moved = hw > p->high_watermark;
+    if (moved)
+        p->high_watermark = hw;
+    wake_waiters(p, false, false);
+    if (moved)
+        replica_on_hw(p);
 }
+
+void partition_update_hw(struct partition *p) { partition_raise_hw(p, replica_hw_target(p)); }
 
 /* Loop thread, from the flusher: data below the synced offset is durable. */
 static void partition_synced_cb(void *arg, struct plog *l)
 {
+    (void)l;
     struct partition *p = arg;
-    if (p->topic->cfg.flush_messages <= 1)
-        set_high_watermark(p, plog_synced_offset(l));
+    partition_update_hw(p);
+    replica_on_synced(p);
 }
 
-/* Under the default flush policy (1) the high watermark is the synced
- * offset, so nothing is acknowledged or served before it is on disk.  With a
- * larger interval the high watermark is the log end (Kafka's page-cache
- * behaviour) and a sync is requested every flush_messages messages. */
+/* Under the default flush policy (1) only synced data counts towards the
+ * high watermark, so nothing is acknowledged or served before it is on disk
+ * (on every ISR member).  With a larger interval the log end counts (Kafka's
+ * page-cache behaviour) and a sync is requested every flush_messages
+ * messages. */
 int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t *first, int64_t *last)
 {
     struct broker *b = p->topic->reg->b;
@@ -171,31 +210,12 @@ int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t 
     if (flush_every <= 1 || plog_unflushed_messages(p->log) >= flush_every)
         flusher_request(b->flusher, p->log);
     if (flush_every > 1)
-        set_high_watermark(p, plog_end_offset(p->log));
+        partition_update_hw(p);
+    replica_on_append(p);
     return 0;
 }
 
-/* ------------------------------------------------------------ persistence */
-
-static int save_topic(struct topic_registry *t, const struct topic *tp)
-{
-    struct sk_writer w;
-    sk_writer_init(&w);
-    char line[SK_CONFIG_LINE_MAX];
-    int n = snprintf(line, sizeof(line), "partitions=%d\n", tp->n_partitions);
-    sk_write_raw(&w, line, (size_t)n);
-    for (int32_t i = 0; i < tp->n_overrides; i++) {
-        n = snprintf(line, sizeof(line), "config.%s=%s\n", tp->override_keys[i], tp->override_values[i]);
-        if (n >= (int)sizeof(line)) {
-            sk_writer_free(&w);
-            return SK_ELIMIT;
-        }
-        sk_write_raw(&w, line, (size_t)n);
-    }
-    int rc = w.err ? w.err : sk_write_file_atomic(t->meta_dir, tp->name, w.p, w.len);
-    sk_writer_free(&w);
-    return rc;
-}
+/* ------------------------------------------------------------ configs */
 
 static void free_overrides(struct topic *tp)
 {
@@ -288,7 +308,9 @@ static int open_partition(struct topic_registry *t, struct topic *tp, int32_t in
  * kept is closed later by logmgr_close. */
 static void close_partition(struct topic_registry *t, struct partition *p, bool remove)
 {
-    wake_waiters(p, true);
+    wake_waiters(p, true, false);
+    if (t->role_cb)
+        t->role_cb(t->role_arg, p, NULL);
     plog_set_sync_cb(p->log, NULL, NULL);
     if (remove)
         logmgr_delete(t->logs, p->topic->name, p->index);
@@ -322,134 +344,28 @@ static void unlink_topic(struct topic_registry *t, struct topic *tp)
     }
 }
 
-/* Builds the topic, opens its partitions and links it.  On failure nothing
- * stays linked or open. */
-static int instantiate(struct topic_registry *t, const char *name, size_t len, int32_t n_partitions,
-                       const char *const *keys, const char *const *values, int32_t n_configs, char *err,
-                       size_t errlen, struct topic **out)
-{
-    struct topic *tp = sk_calloc(1, sizeof(*tp));
-    if (!tp)
-        return SK_ENOMEM;
-    tp->reg = t;
-    tp->name = sk_strndup(name, len);
-    tp->partitions = sk_calloc((size_t)n_partitions, sizeof(struct partition *));
-    int rc = (!tp->name || !tp->partitions) ? SK_ENOMEM : 0;
-    if (!rc)
-        rc = build_config(t, keys, values, n_configs, &tp->cfg, &tp->override_keys, &tp->override_values, err,
-                          errlen);
-    if (rc)
-        goto fail;
-    tp->n_overrides = n_configs;
-    tp->internal = topics_is_internal(name, len);
-    for (int32_t i = 0; i < n_partitions; i++) {
-        rc = open_partition(t, tp, i);
-        if (rc) {
-            snprintf(err, errlen, "cannot open partition %d: %s", i, sk_strerror(rc));
-            goto fail;
-        }
-        tp->n_partitions = i + 1;
-    }
-    link_topic(t, tp);
-    *out = tp;
-    return 0;
-fail:
-    for (int32_t i = 0; i < tp->n_partitions; i++)
-        close_partition(t, tp->partitions[i], false);
-    free_topic(tp);
-    return rc;
-}
+/* ------------------------------------------------------------ following the image */
 
-int topics_create(struct topic_registry *t, const char *name, size_t len, int32_t n_partitions,
-                  const char *const *keys, const char *const *values, int32_t n_configs, bool validate_only,
-                  char *err, size_t errlen)
+/* Topic overrides from the image; a value this node cannot parse (only
+ * possible if nodes run different versions) is logged and left at the
+ * default rather than stopping the node. */
+static void apply_image_configs(struct topic_registry *t, struct topic *tp, const struct md_topic *mt)
 {
-    if (!topics_valid_name(name, len)) {
-        snprintf(err, errlen, "invalid topic name");
-        return SK_EINVAL;
+    const char *keys[SK_TOPIC_CONFIGS_MAX], *values[SK_TOPIC_CONFIGS_MAX];
+    int32_t n = mt->n_configs < SK_TOPIC_CONFIGS_MAX ? mt->n_configs : SK_TOPIC_CONFIGS_MAX;
+    for (int32_t i = 0; i < n; i++) {
+        keys[i] = mt->configs[i].key;
+        values[i] = mt->configs[i].value;
     }
-    if (topics_find(t, name, len)) {
-        snprintf(err, errlen, "topic already exists");
-        return SK_EEXIST;
-    }
-    if (n_partitions < 1 || n_partitions > SK_PARTITIONS_PER_TOPIC_MAX) {
-        snprintf(err, errlen, "partition count must be in [1, %d]", SK_PARTITIONS_PER_TOPIC_MAX);
-        return SK_ERANGE;
-    }
-    if (t->count >= SK_TOPICS_MAX) {
-        snprintf(err, errlen, "too many topics");
-        return SK_ELIMIT;
-    }
-    struct topic_config probe;
-    int rc = build_config(t, keys, values, n_configs, &probe, NULL, NULL, err, errlen);
-    if (rc || validate_only)
-        return rc;
-    struct topic *tp;
-    rc = instantiate(t, name, len, n_partitions, keys, values, n_configs, err, errlen, &tp);
-    if (rc)
-        return rc;
-    rc = save_topic(t, tp);
-    if (rc) {
-        snprintf(err, errlen, "cannot persist topic: %s", sk_strerror(rc));
-        topics_delete(t, name, len);
-        return rc;
-    }
-    SK_INFO("topic_created", "topic=%s partitions=%d", tp->name, n_partitions);
-    return 0;
-}
-
-int topics_delete(struct topic_registry *t, const char *name, size_t len)
-{
-    struct topic *tp = topics_find(t, name, len);
-    if (!tp)
-        return SK_ENOENT;
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/%s", t->meta_dir, tp->name) >= (int)sizeof(path))
-        return SK_EINVAL;
-    /* The definition goes first: a crash midway leaves orphan partition
-     * directories, which are ignored, never a topic missing partitions. */
-    if (unlink(path) != 0 && errno != ENOENT)
-        return SK_EIO;
-    sk_fsync_dir(t->meta_dir);
-    unlink_topic(t, tp);
-    flusher_drain(t->b->flusher);
-    for (int32_t i = 0; i < tp->n_partitions; i++)
-        close_partition(t, tp->partitions[i], true);
-    SK_INFO("topic_deleted", "topic=%s", tp->name);
-    free_topic(tp);
-    return 0;
-}
-
-int topics_add_partitions(struct topic_registry *t, struct topic *tp, int32_t total, bool validate_only)
-{
-    if (total <= tp->n_partitions || total > SK_PARTITIONS_PER_TOPIC_MAX)
-        return SK_ERANGE;
-    if (validate_only)
-        return 0;
-    struct partition **grown = sk_realloc(tp->partitions, (size_t)total * sizeof(*grown));
-    if (!grown)
-        return SK_ENOMEM;
-    tp->partitions = grown;
-    int32_t old = tp->n_partitions;
-    for (int32_t i = old; i < total; i++) {
-        int rc = open_partition(t, tp, i);
-        if (rc)
-            return rc; /* partitions opened so far stay; the count covers them */
-        tp->n_partitions = i + 1;
-    }
-    int rc = save_topic(t, tp);
-    SK_INFO("partitions_added", "topic=%s from=%d to=%d", tp->name, old, total);
-    return rc;
-}
-
-int topics_alter_configs(struct topic_registry *t, struct topic *tp, const char *const *keys,
-                         const char *const *values, int32_t n, bool validate_only, char *err, size_t errlen)
-{
     struct topic_config cfg;
-    char **k = NULL, **v = NULL;
-    int rc = build_config(t, keys, values, n, &cfg, validate_only ? NULL : &k, &v, err, errlen);
-    if (rc || validate_only)
-        return rc;
+    char **k = NULL, **v = NULL, err[256];
+    int rc = build_config(t, keys, values, n, &cfg, &k, &v, err, sizeof(err));
+    if (rc) {
+        SK_ERROR("topic_config_refused", "topic=%s err=\"%s\"", tp->name, err);
+        topic_config_from_broker(&t->b->cfg, &cfg);
+        n = 0;
+        k = v = NULL;
+    }
     free_overrides(tp);
     tp->override_keys = k;
     tp->override_values = v;
@@ -458,62 +374,127 @@ int topics_alter_configs(struct topic_registry *t, struct topic *tp, const char 
     struct log_config lc;
     log_config_for(tp, &t->b->cfg, &lc);
     for (int32_t i = 0; i < tp->n_partitions; i++)
-        plog_set_config(tp->partitions[i]->log, &lc);
-    return save_topic(t, tp);
+        if (tp->partitions[i])
+            plog_set_config(tp->partitions[i]->log, &lc);
 }
 
-/* ------------------------------------------------------------ startup */
-
-static int parse_topic_file(char *text, int32_t *n_partitions, const char **keys, const char **values,
-                            int32_t *n_configs, int32_t max_configs)
+static bool configs_equal(const struct topic *tp, const struct md_topic *mt)
 {
-    *n_partitions = -1;
-    *n_configs = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (!eq)
-            return SK_ECORRUPT;
-        *eq = '\0';
-        if (strcmp(line, "partitions") == 0) {
-            char *end;
-            long n = strtol(eq + 1, &end, 10);
-            if (*end != '\0' || n < 1 || n > SK_PARTITIONS_PER_TOPIC_MAX)
-                return SK_ECORRUPT;
-            *n_partitions = (int32_t)n;
-        } else if (strncmp(line, "config.", 7) == 0) {
-            if (*n_configs >= max_configs)
-                return SK_ECORRUPT;
-            keys[*n_configs] = line + 7;
-            values[*n_configs] = eq + 1;
-            (*n_configs)++;
-        } else {
-            return SK_ECORRUPT;
-        }
+    if (tp->n_overrides != mt->n_configs)
+        return false;
+    for (int32_t i = 0; i < mt->n_configs; i++)
+        if (strcmp(tp->override_keys[i], mt->configs[i].key) || strcmp(tp->override_values[i], mt->configs[i].value))
+            return false;
+    return true;
+}
+
+static struct topic *new_topic(struct topic_registry *t, const struct md_topic *mt)
+{
+    struct topic *tp = sk_calloc(1, sizeof(*tp));
+    if (!tp)
+        return NULL;
+    tp->reg = t;
+    tp->name = sk_strdup(mt->name);
+    if (!tp->name) {
+        sk_free(tp);
+        return NULL;
     }
-    return *n_partitions > 0 ? 0 : SK_ECORRUPT;
+    tp->internal = topics_is_internal(mt->name, strlen(mt->name));
+    topic_config_from_broker(&t->b->cfg, &tp->cfg);
+    link_topic(t, tp);
+    SK_INFO("topic_created", "topic=%s partitions=%d", tp->name, mt->n_partitions);
+    return tp;
 }
 
-static int load_topic(struct topic_registry *t, const char *name)
+static int grow(struct topic *tp, int32_t total)
 {
-    char path[PATH_MAX], err[256];
-    if (snprintf(path, sizeof(path), "%s/%s", t->meta_dir, name) >= (int)sizeof(path))
-        return SK_EINVAL;
-    char *text;
-    size_t len;
-    int rc = sk_read_small_file(path, TOPIC_FILE_BYTES_MAX, &text, &len);
-    if (rc)
-        return rc;
-    const char *keys[64], *values[64];
-    int32_t n_partitions, n_configs;
-    rc = parse_topic_file(text, &n_partitions, keys, values, &n_configs, 64);
-    struct topic *tp;
-    if (!rc)
-        rc = instantiate(t, name, strlen(name), n_partitions, keys, values, n_configs, err, sizeof(err), &tp);
-    if (rc)
-        SK_ERROR("topic_load_failed", "topic=%s err=\"%s\"", name, sk_strerror(rc));
-    sk_free(text);
-    return rc;
+    if (total <= tp->n_partitions)
+        return 0;
+    struct partition **grown = sk_realloc(tp->partitions, (size_t)total * sizeof(*grown));
+    if (!grown)
+        return SK_ENOMEM;
+    for (int32_t i = tp->n_partitions; i < total; i++)
+        grown[i] = NULL;
+    tp->partitions = grown;
+    tp->n_partitions = total;
+    return 0;
+}
+
+/* One partition follows its image state: its log is opened when this node
+ * is a replica, and the role callback hears of every leader or epoch
+ * change. */
+static void sync_partition(struct topic_registry *t, struct topic *tp, int32_t i, const struct md_partition *st)
+{
+    bool local = md_in_list(st->replicas, st->n_replicas, t->self);
+    struct partition *p = tp->partitions[i];
+    if (!local) {
+        if (p) {
+            flusher_drain(t->b->flusher);
+            tp->partitions[i] = NULL;
+            close_partition(t, p, true);
+        }
+        return;
+    }
+    if (!p) {
+        if (open_partition(t, tp, i))
+            return; /* logged; the partition stays unavailable here */
+        p = tp->partitions[i];
+        p->st.leader = MD_NO_LEADER;
+        p->st.leader_epoch = -1;
+    }
+    struct md_partition old = p->st;
+    p->st = *st;
+    if (old.leader != st->leader || old.leader_epoch != st->leader_epoch || old.n_isr != st->n_isr ||
+        memcmp(old.isr, st->isr, (size_t)st->n_isr * sizeof(st->isr[0])) != 0) {
+        p->leader_epoch = st->leader_epoch;
+        if (t->role_cb)
+            t->role_cb(t->role_arg, p, &old);
+    }
+}
+
+static void remove_topic(struct topic_registry *t, struct topic *tp)
+{
+    unlink_topic(t, tp);
+    flusher_drain(t->b->flusher);
+    for (int32_t i = 0; i < tp->n_partitions; i++)
+        if (tp->partitions[i])
+            close_partition(t, tp->partitions[i], true);
+    SK_INFO("topic_deleted", "topic=%s", tp->name);
+    free_topic(tp);
+}
+
+void topics_sync(struct topic_registry *t, const struct md_image *img)
+{
+    for (int32_t k = 0; k < img->n_topics; k++) {
+        const struct md_topic *mt = img->topics[k];
+        struct topic *tp = topics_find(t, mt->name, strlen(mt->name));
+        bool fresh = !tp;
+        if (fresh && !(tp = new_topic(t, mt)))
+            continue;
+        if (grow(tp, mt->n_partitions))
+            continue;
+        if (fresh || !configs_equal(tp, mt))
+            apply_image_configs(t, tp, mt);
+        for (int32_t i = 0; i < mt->n_partitions; i++)
+            sync_partition(t, tp, i, &mt->parts[i]);
+    }
+    /* Topics the image no longer has: collected first, since removal
+     * changes the iteration. */
+    for (int pass = 0; pass < 1000; pass++) {
+        struct topic *gone = NULL;
+        for (struct topic *tp = topics_next(t, NULL); tp && !gone; tp = topics_next(t, tp))
+            if (!md_topic_find(img, tp->name, strlen(tp->name)))
+                gone = tp;
+        if (!gone)
+            break;
+        remove_topic(t, gone);
+    }
+}
+
+void topics_set_role_cb(struct topic_registry *t, topics_role_cb cb, void *arg)
+{
+    t->role_cb = cb;
+    t->role_arg = arg;
 }
 
 int topics_open(struct broker *b, struct topic_registry **out)
@@ -522,7 +503,7 @@ int topics_open(struct broker *b, struct topic_registry **out)
     if (!t)
         return SK_ENOMEM;
     t->b = b;
-    snprintf(t->meta_dir, sizeof(t->meta_dir), "%s/%s", b->cfg.log_dirs, META_DIR);
+    t->self = b->cfg.node_id;
     struct topic_config tc;
     topic_config_from_broker(&b->cfg, &tc);
     struct log_config defaults = {tc.segment_bytes, tc.segment_ms, tc.retention_ms, tc.retention_bytes,
@@ -530,8 +511,6 @@ int topics_open(struct broker *b, struct topic_registry **out)
     /* The log manager locks the directory, notes and removes the
      * clean-shutdown marker and recovers every partition log it finds. */
     int rc = logmgr_open(b->cfg.log_dirs, &defaults, sk_wall_ms(), &t->logs);
-    if (!rc)
-        rc = sk_mkdirs(t->meta_dir);
     if (rc) {
         SK_ERROR("log_dir_open_failed", "dir=%s err=\"%s\"", b->cfg.log_dirs, sk_strerror(rc));
         logmgr_close(t->logs, false);
@@ -540,15 +519,6 @@ int topics_open(struct broker *b, struct topic_registry **out)
     }
     SK_INFO("log_dir_opened", "dir=%s clean_shutdown=%s partitions=%zu", b->cfg.log_dirs,
             logmgr_was_clean(t->logs) ? "true" : "false", logmgr_count(t->logs));
-    DIR *d = opendir(t->meta_dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || !topics_valid_name(e->d_name, strlen(e->d_name)))
-            continue;
-        load_topic(t, e->d_name); /* a broken topic is logged and skipped */
-    }
-    if (d)
-        closedir(d);
     *out = t;
     return 0;
 }
@@ -563,7 +533,8 @@ void topics_close(struct topic_registry *t, bool clean)
             struct topic *tp = t->buckets[h];
             t->buckets[h] = tp->hnext;
             for (int32_t i = 0; i < tp->n_partitions; i++)
-                close_partition(t, tp->partitions[i], false);
+                if (tp->partitions[i])
+                    close_partition(t, tp->partitions[i], false);
             free_topic(tp);
         }
     }

@@ -2,9 +2,10 @@
  * high watermark, and the waiters parked on a high-watermark advance (produce
  * with acks waiting for durability, fetch long polls).
  *
- * Until the controller's metadata log exists, a single node keeps topic
- * definitions in <log.dirs>/.skiff-topics/<name> (partition count and config
- * overrides), written atomically. */
+ * Topic definitions come from the metadata image (metadata.h): topics_sync
+ * makes the registry follow it, opening a log for every partition this node
+ * holds a replica of.  A topic's partitions array covers every partition;
+ * entries for partitions this node holds no replica of are NULL. */
 #ifndef SK_TOPICS_H
 #define SK_TOPICS_H
 
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "metadata.h"
 
 struct plog;
 struct broker;
@@ -22,7 +24,9 @@ struct hw_waiter {
     struct hw_waiter *prev, *next;
     struct partition *p;  /* set while parked */
     int64_t target;       /* wake when high_watermark >= target */
+    bool local;           /* wake on local durability instead (acks=1) */
     bool partition_gone;  /* set before cb when the partition is deleted */
+    bool lost_leadership; /* set before cb when this node stopped leading it */
     void (*cb)(struct hw_waiter *w);
     void *arg;
 };
@@ -35,6 +39,8 @@ struct partition {
     int32_t leader_epoch;
     struct hw_waiter *waiters;
     bool sync_requested;
+    struct md_partition st; /* replicas, ISR, leader, epochs from the image */
+    void *replica;          /* replication state (replica manager), or NULL */
 };
 
 /* Traffic through this topic since the node started (loop thread; exported
@@ -71,6 +77,11 @@ void topics_close(struct topic_registry *t, bool clean);
 
 struct topic *topics_find(struct topic_registry *t, const char *name, size_t len);
 struct partition *topics_partition(struct topic_registry *t, const char *name, size_t len, int32_t index);
+/* The partition if this node leads it; otherwise NULL with *err set to
+ * UNKNOWN_TOPIC_OR_PARTITION (no such partition) or NOT_LEADER_OR_FOLLOWER
+ * (it exists, led elsewhere or leaderless), so clients refresh metadata. */
+struct partition *topics_leader(struct topic_registry *t, const char *name, size_t len, int32_t index,
+                                int16_t *err);
 /* Iteration in no particular order: pass NULL to start. */
 struct topic *topics_next(struct topic_registry *t, struct topic *prev);
 size_t topics_count(const struct topic_registry *t);
@@ -81,19 +92,13 @@ bool topics_is_internal(const char *name, size_t len);
 /* Kafka's topic-name rule: [a-zA-Z0-9._-]{1,249}, not "." or "..". */
 bool topics_valid_name(const char *name, size_t len);
 
-/* Creates a topic with n partitions and the given overrides (validated
- * first; err gets a message).  Returns 0, SK_EEXIST, SK_EINVAL (bad name or
- * count), SK_ECONFIG (bad config) or an I/O error. */
-int topics_create(struct topic_registry *t, const char *name, size_t len, int32_t n_partitions,
-                  const char *const *keys, const char *const *values, int32_t n_configs, bool validate_only,
-                  char *err, size_t errlen);
-int topics_delete(struct topic_registry *t, const char *name, size_t len);
-/* Grows a topic to `total` partitions. */
-int topics_add_partitions(struct topic_registry *t, struct topic *tp, int32_t total, bool validate_only);
-/* Replaces the topic's overrides (AlterConfigs semantics: keys not given
- * revert to their defaults). */
-int topics_alter_configs(struct topic_registry *t, struct topic *tp, const char *const *keys,
-                         const char *const *values, int32_t n, bool validate_only, char *err, size_t errlen);
+/* Makes the registry follow the image: creates and removes topics, opens
+ * the logs of new local replicas, applies config overrides, and reports
+ * every leader, epoch or ISR change of a local partition to the role
+ * callback (`old` is the previous state; NULL when the partition goes). */
+typedef void (*topics_role_cb)(void *arg, struct partition *p, const struct md_partition *old);
+void topics_sync(struct topic_registry *t, const struct md_image *img);
+void topics_set_role_cb(struct topic_registry *t, topics_role_cb cb, void *arg);
 
 /* Appends to a partition and starts durability work.  Returns the offsets
  * assigned.  The high watermark advances when the data is durable (flush
@@ -102,6 +107,16 @@ int partition_append(struct partition *p, uint8_t *batches, size_t len, int64_t 
 
 void partition_wait(struct partition *p, struct hw_waiter *w);
 void partition_unwait(struct hw_waiter *w);
+
+/* What this node has durably (the synced offset under the default flush
+ * policy, the log end with a larger flush interval). */
+int64_t partition_local_end(const struct partition *p);
+/* Raises the high watermark (never lowers it) and wakes waiters it passes. */
+void partition_raise_hw(struct partition *p, int64_t hw);
+/* Recomputes the high watermark from the replication state. */
+void partition_update_hw(struct partition *p);
+/* Leadership moved away: every waiter is woken with lost_leadership. */
+void partition_wake_lost(struct partition *p);
 
 /* Periodic roll and retention over every partition. */
 void topics_maintain(struct topic_registry *t);

@@ -148,6 +148,22 @@
 /* A snapshot is sent and held in memory whole. */
 #define SK_RAFT_SNAPSHOT_BYTES_MAX (32 * 1024 * 1024)
 
+/* --- cluster (metadata image, controller, replication) ------------------------ */
+
+/* Brokers one cluster may register.  The image keeps them in a fixed array and
+ * a registration beyond the cap is refused rather than grown into. */
+#define SK_CLUSTER_BROKERS_MAX 64
+/* Replicas of one partition.  Kafka has no hard cap; three to five is the
+ * practice, and a fixed array per partition keeps the image simple. */
+#define SK_REPLICATION_FACTOR_MAX 16
+/* Config overrides one topic may carry in the metadata log. */
+#define SK_TOPIC_CONFIGS_MAX 64
+/* Records one metadata batch (one Raft entry) may carry: a topic creation is
+ * one topic record plus one record per partition. */
+#define SK_METADATA_BATCH_RECORDS_MAX (SK_PARTITIONS_PER_TOPIC_MAX + 2)
+/* Controller requests (admin, registrations, ISR changes) queued behind the
+ * one in flight. */
+#define SK_CONTROLLER_QUEUE_MAX 4096
 /* --- consumer groups --------------------------------------------------------- */
 
 /* Members of one group.  Kafka's group.max.size defaults to unlimited, but a

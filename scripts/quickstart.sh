@@ -8,12 +8,12 @@
 # again: a running cluster is reused, the topic is kept, and only this run's
 # messages are counted.  The cluster is left running at the end.
 #
-# Environment: SKIFF_NODES (cluster size, default 1), and everything
+# Environment: SKIFF_NODES (cluster size, default 3), and everything
 # scripts/cluster.sh reads (SKIFF_CLUSTER_DIR, SKIFF_BASE_PORT, ...).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export SKIFF_NODES=${SKIFF_NODES:-1}
+export SKIFF_NODES=${SKIFF_NODES:-3}
 TOPIC=quickstart
 COUNT=1000
 BUILD=build
@@ -65,8 +65,17 @@ wait_for() {
     done
 }
 
+# describe: prints the topic as the cluster sees it.  A node applies a new
+# topic a moment after the controller commits it, so a node that has not yet
+# caught up is given a few seconds.
+describe_once() {
+    local out
+    out=$("$SKIFF" topic describe "$TOPIC" -b "$BOOTSTRAP" 2>/dev/null) || return 1
+    printf '%s\n' "$out" | sed 's/^/    /'
+}
+
 describe() {
-    "$SKIFF" topic describe "$TOPIC" -b "$BOOTSTRAP" | sed 's/^/    /' || fail "describing the topic failed"
+    wait_for 10 "the cluster describing topic $TOPIC" describe_once
 }
 
 step "Step 1 of 7: installing the Debian packages Skiff needs (scripts/install-deps.sh)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System test of scripts/quickstart.sh on free loopback ports in a throw-away
 # cluster directory: a first run, a second run against the running cluster
-# (reused, topic kept, only its own messages counted), and, with SKIFF_NODES=3,
-# the path that detects whether the nodes replicate (today it falls back to
-# node 1; once the cluster lands it runs the failover).  quickstart.sh builds
+# (reused, topic kept, only its own messages counted), and the default
+# three-node run, which must show the failover: the leader of partition 0
+# killed, production continuing, the node back and the ISR whole again.
+# quickstart.sh builds
 # into build/, so this runs only when BUILD is build.
 # Prints "quickstart: N passed, M failed"; exits non-zero on any failure.
 set -u
@@ -58,7 +59,9 @@ run_quickstart() {
         start=$SECONDS
         if SKIFF_NODES=$nodes SKIFF_CLUSTER_DIR=$dir/cluster SKIFF_BASE_PORT=$base SKIFF_START_TIMEOUT=30 \
             timeout 120 scripts/quickstart.sh >"$log" 2>&1 &&
-            grep -q "messages of this run came back" "$log"; then
+            grep -q "messages of this run came back" "$log" &&
+            { [ "$nodes" -eq 1 ] || { grep -q "Production continued" "$log" &&
+                                      grep -q "every partition's ISR is whole again" "$log"; }; }; then
             echo "ok   $name: run $r ($((SECONDS - start)) s)"
         else
             ok=0

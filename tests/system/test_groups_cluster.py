@@ -7,6 +7,7 @@ import os
 import unittest
 
 import clients
+from confluent_kafka.admin import NewTopic
 from group_helpers import GROUP_OVERRIDES, Worker, counts, produce, wait_assignment, wait_consumed
 from harness import Broker, SkiffTestCase, wait_until
 from test_groups_wire import find_coordinator
@@ -53,7 +54,10 @@ class CoordinatorFailoverTest(SkiffTestCase):
         nodes = self.start_cluster()
         boot = Bootstrap(nodes)
         topic, group = clients.unique("fo"), clients.unique("grp")
-        clients.create_topic(nodes[0], topic, 6)
+        # Replicated, so the partitions on the node that dies stay writable.
+        a = clients.admin(boot)
+        a.create_topics([NewTopic(topic, 6, 3)])[topic].result(30)
+        clients.wait_topic_ready(nodes[0], topic, 6)
         first_coord = wait_until(lambda: self.coordinator(nodes, group), 30, 0.1, "a coordinator")
         ws = [Worker("confluent", boot, group, topic, session_ms=3000) for _ in range(2)]
         for w in ws:
