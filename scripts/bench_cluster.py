@@ -16,6 +16,8 @@ the median of --trials trials:
                       the ISR of every partition it replicates
   acks=all produce    `skiff bench produce`, 1 KiB records, RF 3,
                       min.insync.replicas=2: throughput and p50/p99 latency
+                      unthrottled (latency then is mostly client queueing),
+                      and p50/p99 latency at --latency-rate records/s
 
 Every process is started and killed by PID; every wait has a deadline.
 """
@@ -195,11 +197,11 @@ def restart_and_rejoin(build, cluster, victim, rejoin_records, topics):
     return time.monotonic() - t_start
 
 
-def trial_produce(build, cluster, records, i):
+def trial_produce(build, cluster, records, i, throughput=-1):
     name = "bench-all-%d-%d" % (i, time.monotonic_ns())
     create_topic(build, cluster, name, 3)
     out = skiff(build, ["bench", "produce", "-b", cluster.bootstrap, "--topic", name, "--num-records",
-                        str(records), "--record-size", "1024", "--throughput", "-1", "--acks", "all",
+                        str(records), "--record-size", "1024", "--throughput", str(throughput), "--acks", "all",
                         "--kv"], 600)
     kv = kv_line(out)
     if kv.get("errors", "0") != "0":
@@ -218,6 +220,8 @@ def main():
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--records", type=int, default=100000, help="records per produce trial")
+    ap.add_argument("--latency-rate", type=int, default=2000,
+                    help="records/s of the rate-capped latency trials (5 s each)")
     ap.add_argument("--rejoin-records", type=int, default=5000,
                     help="1 KiB records written while a node is down, before it restarts")
     ap.add_argument("--skip", action="append", default=[], choices=["produce", "leader", "controller"])
@@ -247,8 +251,20 @@ def main():
                       % (i + 1, mbs, rps, p50, p99), file=sys.stderr, flush=True)
             rows += [summary("acks=all produce MB/s", "MB/s", [r[0] for r in res]),
                      summary("acks=all produce records/s", "records/s", [r[1] for r in res]),
-                     summary("acks=all latency p50", "ms", [r[2] for r in res]),
-                     summary("acks=all latency p99", "ms", [r[3] for r in res])]
+                     summary("acks=all latency p50 (saturated)", "ms", [r[2] for r in res]),
+                     summary("acks=all latency p99 (saturated)", "ms", [r[3] for r in res])]
+            # Unthrottled, latency is mostly time queued in the client; at a
+            # fixed rate well below capacity it is the broker's own.
+            res = []
+            for i in range(args.trials):
+                name, mbs, rps, p50, p99 = trial_produce(build, cluster, 5 * args.latency_rate, i,
+                                                         throughput=args.latency_rate)
+                topics.append(name)
+                res.append((p50, p99))
+                print("latency trial %d at %d records/s: p50 %.2f ms p99 %.2f ms"
+                      % (i + 1, args.latency_rate, p50, p99), file=sys.stderr, flush=True)
+            rows += [summary("acks=all p50 at %d rec/s" % args.latency_rate, "ms", [r[0] for r in res]),
+                     summary("acks=all p99 at %d rec/s" % args.latency_rate, "ms", [r[1] for r in res])]
         create_topic(build, cluster, REJOIN_TOPIC, 3)
         topics.append(REJOIN_TOPIC)
         rejoins = []

@@ -9,6 +9,7 @@ import unittest
 
 import clients
 import cluster_harness as ch
+import harness
 import cluster_load
 import kafkawire
 from harness import wait_until
@@ -126,17 +127,25 @@ class RestartTest(ch.ClusterTestCase):
         t_back = time.monotonic()
         load.stop()
 
-        # The rejoined replica's own log equals the leader's, record for record.
+        # The rejoined replica's own log equals the leader's, record for
+        # record.  Leadership may move (back to a preferred replica) while
+        # this runs: each try asks Metadata for the current leader.
         for p in range(PARTITIONS):
-            leader = c.node(c.leader(topic, p))
-            with leader.raw() as r:
-                recs, hw = kafkawire.fetch_all(r, topic, p)
-            want = [(x["offset"], x["key"], x["value"]) for x in recs]
+            last = {}
 
             def caught_up():
-                return [x for x in disk_records(victim, topic, p) if x[0] < hw] == want
-            wait_until(caught_up, 15.0, 0.1, "node %d's log of %s/%d to match leader %d's up to %d"
-                       % (victim.node_id, topic, p, leader.node_id, hw))
+                leader = c.node(c.leader(topic, p))
+                with leader.raw() as r:
+                    recs, hw = kafkawire.fetch_all(r, topic, p)
+                want = [(x["offset"], x["key"], x["value"]) for x in recs]
+                have = [x for x in disk_records(victim, topic, p) if x[0] < hw]
+                last.update(leader=leader.node_id, hw=hw, have=len(have))
+                return have == want
+            try:
+                wait_until(caught_up, 15.0, 0.1, "node %d's log of %s/%d to match the leader's"
+                           % (victim.node_id, topic, p))
+            except harness.WaitTimeout as e:
+                raise harness.WaitTimeout("%s; last try %r" % (e, last))
 
         # The rejoined node serves: with another node gone it leads some partitions.
         other = next(n for n in c.nodes if n is not victim and n.node_id != c.controller_id())
