@@ -28,10 +28,6 @@ import kafkawire
 from harness import free_ports, wait_until
 from kafkawire import Reader, array, i8, i16, i32, string
 
-# The switch that turns the cluster suite on (see tests/system/README.md).
-ENABLED = os.environ.get("SKIFF_CLUSTER_TESTS", "") == "1"
-SKIP_REASON = "cluster tests are off: set SKIFF_CLUSTER_TESTS=1 to run them"
-
 # Kafka error codes the cluster tests look for.
 NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
@@ -350,8 +346,6 @@ class ClusterTestCase(unittest.TestCase):
     stderr tails are printed when the test fails."""
 
     def setUp(self):
-        if not ENABLED:
-            self.skipTest(SKIP_REASON)
         self.clusters = []
         self.addCleanup(self._cleanup_clusters)
 

@@ -2,7 +2,7 @@
 SIGKILL of the active controller, and a leader frozen (SIGSTOP) for longer
 than the session timeout.  Afterwards every acknowledged message must be
 read back exactly once, at the offset its delivery report named, in
-per-partition order.  Off unless SKIFF_CLUSTER_TESTS=1."""
+per-partition order."""
 
 import time
 import unittest

@@ -1,7 +1,6 @@
 """In-sync replica rules on three nodes: min.insync.replicas against a shrunk
 ISR, and no unclean leader election when every ISR member is down.  Raw
-wire requests, so the exact error codes are checked.  Off unless
-SKIFF_CLUSTER_TESTS=1."""
+wire requests, so the exact error codes are checked."""
 
 import time
 import unittest

@@ -1,6 +1,6 @@
 """Restarts on three nodes under acks=all load: a rolling restart with SIGTERM
 (controlled shutdown) and a SIGKILLed node that catches up and rejoins every
-ISR.  Off unless SKIFF_CLUSTER_TESTS=1."""
+ISR."""
 
 import glob
 import os

@@ -1,7 +1,6 @@
 """Coordinator failover: the broker coordinating a group dies, another
 becomes leader of the group's __consumer_offsets partition, replays it and
-takes over.  Needs a three-node cluster, so it runs only with
-SKIFF_CLUSTER_TESTS=1."""
+takes over, on a three-node cluster."""
 
 import os
 import unittest
@@ -20,7 +19,6 @@ class Bootstrap:
         self.bootstrap = ",".join(b.bootstrap for b in brokers)
 
 
-@unittest.skipUnless(os.environ.get("SKIFF_CLUSTER_TESTS") == "1", "needs the cluster (SKIFF_CLUSTER_TESTS=1)")
 class CoordinatorFailoverTest(SkiffTestCase):
 
     def start_cluster(self):
