@@ -4,7 +4,6 @@ their own processes (group_worker.py), and checks over what they consumed."""
 import os
 import signal
 import subprocess
-import sys
 import threading
 
 import harness

@@ -19,7 +19,6 @@ import os
 import select
 import signal
 import sys
-import time
 
 stop = False
 

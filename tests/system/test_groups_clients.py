@@ -2,7 +2,6 @@
 consumer (-G): the same sharing, take-over and no-re-read guarantees as
 with librdkafka's consumer."""
 
-import os
 import signal
 import subprocess
 import threading

@@ -2,7 +2,6 @@
 becomes leader of the group's __consumer_offsets partition, replays it and
 takes over, on a three-node cluster."""
 
-import os
 import unittest
 
 import clients

@@ -10,7 +10,7 @@ import subprocess
 import unittest
 
 import clients
-from harness import SkiffTestCase, wait_until
+from harness import SkiffTestCase
 
 
 def parse(text):

@@ -7,7 +7,7 @@ import unittest
 
 import clients
 import kafkawire
-from harness import SkiffTestCase, wait_until
+from harness import SkiffTestCase
 
 SEGMENT0 = "00000000000000000000.log"
 

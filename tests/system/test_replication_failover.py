@@ -8,7 +8,6 @@ import threading
 import time
 import unittest
 
-import confluent_kafka
 
 import clients
 import cluster_helpers as ch
