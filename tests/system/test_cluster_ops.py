@@ -242,6 +242,9 @@ class ClusterOpsTest(ClusterTestCase):
             self.assertEqual(value(s, "skiff_group_committed_offset", group=group, topic=topic, partition=p),
                              committed[p])
         self.assertEqual(value(s, "skiff_groups", state="Empty"), 1)
+        self.assertEqual(value(s, "skiff_group_members", group=group), 0)
+        if shutil.which("promtool"):
+            self.promtool(coord)
         for n in c.nodes:
             if n is not coord:
                 self.assertNotIn('group="%s"' % group, scrape(n), "node %d is not the coordinator" % n.node_id)
