@@ -23,7 +23,16 @@ struct ctrl_item {
     struct ctrl_req req;
     ctrl_done_cb cb; /* NULL for the controller's own decisions */
     void *arg;
+    /* Committed topic changes wait until every live broker applied them. */
+    uint64_t index;
+    int64_t deadline_ms;
+    struct ctrl_resp resp;
 };
+
+/* How long a committed topic change waits for the live brokers to apply it
+ * before it is answered anyway (a broker that stopped heartbeating is fenced
+ * after the session timeout; its lag must not hold admin requests). */
+#define PROPAGATION_WAIT_MS 1000
 
 static void answer(struct ctrl_item *it, const struct ctrl_resp *resp)
 {
@@ -59,6 +68,12 @@ static void fail_all(struct controller *ctl)
         answer(it, &resp);
     }
     ctl->tail = NULL;
+    /* Committed already: their answers stand. */
+    while (ctl->waiting) {
+        struct ctrl_item *it = ctl->waiting;
+        ctl->waiting = it->next;
+        answer(it, &it->resp);
+    }
 }
 
 bool ctrl_active(const struct controller *ctl)
@@ -247,10 +262,38 @@ void ctrl_on_apply(struct controller *ctl, const struct raft_entry *e)
     struct ctrl_item *it = ctl->cur;
     ctl->cur = NULL;
     struct ctrl_resp resp = ctl->cur_resp;
-    if (e->index != ctl->cur_index || e->term != ctl->cur_term)
+    bool ours = e->index == ctl->cur_index && e->term == ctl->cur_term;
+    if (!ours)
         not_controller(ctl, &resp); /* another leader's entry took the slot */
-    answer(it, &resp);
+    enum ctrl_op op = it->req.op;
+    bool topic_op = op == CTRL_CREATE_TOPIC || op == CTRL_DELETE_TOPIC || op == CTRL_CREATE_PARTITIONS ||
+                    op == CTRL_ALTER_CONFIGS;
+    if (ours && topic_op && it->cb) {
+        /* A client that asks any broker right after the answer finds the
+         * change there. */
+        it->index = e->index;
+        it->resp = resp;
+        it->deadline_ms = sk_mono_ms() + PROPAGATION_WAIT_MS;
+        it->next = ctl->waiting;
+        ctl->waiting = it;
+    } else {
+        answer(it, &resp);
+    }
     pump_later(ctl);
+}
+
+void ctrl_answer_propagated(struct controller *ctl, int64_t now_ms)
+{
+    struct ctrl_item **pp = &ctl->waiting;
+    while (*pp) {
+        struct ctrl_item *it = *pp;
+        if (it->cb && now_ms < it->deadline_ms && !ctrl_brokers_applied(ctl, it->index)) {
+            pp = &it->next;
+            continue;
+        }
+        *pp = it->next;
+        answer(it, &it->resp);
+    }
 }
 
 /* Queues one of the controller's own decisions (fence, rebalance). */
@@ -278,6 +321,7 @@ void ctrl_tick(struct controller *ctl)
         SK_INFO("controller_active", "term=%llu", (unsigned long long)quorum_term(ctl->c));
     }
     ctrl_brokers_check_sessions(ctl, now);
+    ctrl_answer_propagated(ctl, now);
     if (now >= ctl->next_rebalance_ms) {
         ctl->next_rebalance_ms = now + ctl->c->b->cfg.leader_rebalance_check_interval_ms;
         if (ctl->c->b->cfg.auto_leader_rebalance_enable)

@@ -45,6 +45,7 @@ static int32_t hb_slot(struct controller *ctl, int32_t id)
         return -1;
     ctl->hb_ids[ctl->n_hb] = id;
     ctl->fence_queued[ctl->n_hb] = false;
+    ctl->hb_applied[ctl->n_hb] = 0;
     return ctl->n_hb++;
 }
 
@@ -79,6 +80,22 @@ void ctrl_brokers_check_sessions(struct controller *ctl, int64_t now_ms)
         struct ctrl_req req = {.op = CTRL_INT_FENCE, .broker_id = b->id, .broker_epoch = b->epoch};
         ctrl_enqueue_internal(ctl, &req);
     }
+}
+
+bool ctrl_brokers_applied(const struct controller *ctl, uint64_t index)
+{
+    const struct md_image *img = &ctl->c->img;
+    for (int32_t i = 0; i < img->n_brokers; i++) {
+        const struct md_broker *b = &img->brokers[i];
+        if (!md_broker_live(img, b->id) || b->id == ctl->c->self)
+            continue; /* this node applied it before answering */
+        int32_t k = 0;
+        while (k < ctl->n_hb && ctl->hb_ids[k] != b->id)
+            k++;
+        if (k == ctl->n_hb || ctl->hb_applied[k] < index)
+            return false;
+    }
+    return true;
 }
 
 static struct md_rec *add_state(struct ctrl_decision *d, const struct md_broker *b, bool fenced, bool shutting_down)
@@ -167,8 +184,11 @@ static int heartbeat(struct controller *ctl, const struct ctrl_req *req, struct 
     }
     touch(ctl, b->id, sk_mono_ms());
     int32_t s = hb_slot(ctl, b->id);
-    if (s >= 0)
+    if (s >= 0) {
         ctl->fence_queued[s] = false;
+        if (req->metadata_offset > ctl->hb_applied[s])
+            ctl->hb_applied[s] = req->metadata_offset;
+    }
     d->resp.broker_epoch = b->epoch;
     d->resp.fenced = b->fenced;
     if (req->want_shutdown) {

@@ -19,6 +19,7 @@ struct controller {
     struct ctrl_item *head, *tail; /* queue */
     int32_t n_queued;
     struct ctrl_item *cur; /* in flight */
+    struct ctrl_item *waiting; /* committed, waiting for the brokers to apply */
     uint64_t cur_index;
     uint64_t cur_term;
     struct ctrl_resp cur_resp; /* the answer once cur commits */
@@ -29,6 +30,7 @@ struct controller {
     /* Brokers' last heartbeats (controller memory, not the log). */
     int32_t hb_ids[SK_CLUSTER_BROKERS_MAX];
     int64_t hb_ms[SK_CLUSTER_BROKERS_MAX];
+    uint64_t hb_applied[SK_CLUSTER_BROKERS_MAX]; /* metadata index each reported */
     int32_t n_hb;
     bool fence_queued[SK_CLUSTER_BROKERS_MAX];
 };
@@ -46,6 +48,9 @@ int ctrl_decide(struct controller *ctl, const struct ctrl_req *req, struct ctrl_
 /* Appends a record slot (zeroed); NULL when out of memory. */
 struct md_rec *ctrl_decision_add(struct ctrl_decision *d);
 void ctrl_enqueue_internal(struct controller *ctl, const struct ctrl_req *req);
+/* Answers committed topic changes every live broker has applied (or that
+ * waited long enough). */
+void ctrl_answer_propagated(struct controller *ctl, int64_t now_ms);
 
 /* controller_topics.c */
 int ctrl_decide_topic(struct controller *ctl, const struct ctrl_req *req, struct ctrl_decision *d);
@@ -63,6 +68,8 @@ int ctrl_alter_partition(struct controller *ctl, const struct ctrl_req *req, str
 int ctrl_decide_broker(struct controller *ctl, const struct ctrl_req *req, struct ctrl_decision *d);
 void ctrl_brokers_reset_sessions(struct controller *ctl, int64_t now_ms);
 void ctrl_brokers_check_sessions(struct controller *ctl, int64_t now_ms);
+/* True when every live broker reported a metadata index >= index. */
+bool ctrl_brokers_applied(const struct controller *ctl, uint64_t index);
 /* The live brokers of the image (sorted ids, in the decision's arena),
  * leaving out `except` (-1: none). */
 int ctrl_live_set(struct controller *ctl, int32_t except, struct ctrl_decision *d, struct ctrl_live *out);

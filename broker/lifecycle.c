@@ -102,8 +102,9 @@ void lifecycle_on_image(struct cluster *c)
     c->was_ready = ready;
     c->b->ready = ready;
     /* A heartbeat right away tells the controller what was applied, so
-     * unfencing does not wait a whole interval. */
-    if (!ready && c->broker_epoch > 0)
+     * unfencing does not wait a whole interval and admin requests waiting
+     * for every broker to apply their change are answered promptly. */
+    if (c->broker_epoch > 0)
         c->next_heartbeat_ms = 0;
 }
 

@@ -374,6 +374,12 @@ class Cluster:
 
     def __init__(self, n, name="c", overrides=None):
         self.nodes = [Broker(name="%s-n%d" % (name, i + 1), overrides=overrides, node_id=i + 1) for i in range(n)]
+        # Every node's ports from one call: picked one broker at a time, a
+        # port released by one pick can come back in the next.
+        ports = free_ports(3 * n)
+        for i, b in enumerate(self.nodes):
+            b.port, b.internal_port, b.http_port = ports[3 * i:3 * i + 3]
+            b._write_config()
         voters = ",".join("%d@127.0.0.1:%d" % (b.node_id, b.internal_port) for b in self.nodes)
         for b in self.nodes:
             b.overrides["controller.quorum.voters"] = voters
