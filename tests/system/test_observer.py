@@ -4,13 +4,14 @@ hosts and leads replicas and serves acks=all traffic like any broker, is
 never the controller, survives a SIGKILL and a restart (catching up from a
 snapshot), and keeps receiving the metadata log from a new controller."""
 
+import subprocess
 import time
 
 import clients
 import cluster_harness as ch
 import cluster_load
 import kafkawire
-from harness import wait_until
+from harness import Broker, SkiffTestCase, wait_until
 
 OBSERVER = 4
 # Small snapshots so a restarted observer that missed a few decisions is
@@ -36,8 +37,9 @@ class ObserverTest(ch.ClusterTestCase):
         for n in c.live():
             ctrl = c.controller_id(via=n)
             self.assertIn(ctrl, (1, 2, 3), "node %d names controller %d" % (n.node_id, ctrl))
-        self.assertNotIn("event=raft_role role=leader", c.node(OBSERVER).stderr_text())
-        self.assertNotIn("role=candidate", c.node(OBSERVER).stderr_text())
+        log = c.node(OBSERVER).stderr_text()
+        for role in ("leader", "candidate", "precandidate"):
+            self.assertNotIn("event=raft_role role=%s " % role, log)
 
     def produce_fetch_via_observer(self, c, topic, partition):
         """acks=all produce to the observer (it leads `partition`), then a
@@ -142,3 +144,33 @@ class ObserverTest(ch.ClusterTestCase):
         c.node(old).start(wait=True, timeout=20.0)
         ch.report(self.id(), old_controller=old, new_controller=c.controller_id(),
                   election_s="%.2f" % t_elected)
+
+
+class RolesConfigTest(SkiffTestCase):
+    """process.roles against controller.quorum.voters: refused at startup
+    with exit code 2 and a one-line error naming the key."""
+
+    def run_to_exit(self, overrides):
+        b = Broker(name=self._testMethodName, overrides=overrides)
+        self.brokers.append(b)
+        try:
+            cp = subprocess.run(b.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, timeout=10, cwd=b.dir)
+        except subprocess.TimeoutExpired:
+            self.fail("skiffd with a bad role configuration kept running")
+        err = cp.stderr.decode(errors="replace")
+        self.assertEqual(cp.returncode, 2, err)
+        self.assertIn("controller.quorum.voters", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, "expected a one-line error, got:\n" + err)
+        return err
+
+    def test_broker_only_node_listed_as_voter(self):
+        # The harness lists the node itself as the only voter.
+        self.assertIn("must not list", self.run_to_exit({"process.roles": "broker"}))
+
+    def test_broker_only_node_without_voters(self):
+        err = self.run_to_exit({"process.roles": "broker", "controller.quorum.voters": ""})
+        self.assertIn("must not be empty", err)
+
+    def test_voter_not_listed(self):
+        self.assertIn("must list", self.run_to_exit({"controller.quorum.voters": "9@127.0.0.1:1"}))
