@@ -19,8 +19,6 @@
 #include "status.h"
 #include "topics.h"
 
-void broker_status_register(struct broker_metrics *m); /* broker/broker_status.c */
-
 /* ---------------------------------------------------------- request path */
 
 static struct reqstats_api *api_stats(struct broker_metrics *m, int16_t api_key)
@@ -266,25 +264,6 @@ static void collect_topics(struct metrics_out *o, void *arg)
     log_family(o, reg, "skiff_log_unflushed_records", "Records appended but not yet fsynced.", LG_UNFLUSHED);
 }
 
-/* A node that runs alone leads every partition it holds and is its only
- * replica, so none is under-replicated or offline.  The replicated cluster
- * replaces this collector (broker_metrics_single_node_collect) with one that
- * reads the metadata image. */
-void broker_metrics_single_node_collect(struct metrics_out *o, void *arg)
-{
-    struct broker *b = ((struct broker_metrics *)arg)->b;
-    metrics_family(o, "skiff_partitions_under_replicated", METRICS_GAUGE,
-                   "Partitions led here whose ISR is smaller than their replica set.");
-    metrics_sample_u64(o, NULL, 0);
-    metrics_family(o, "skiff_partitions_offline", METRICS_GAUGE, "Partitions without a live leader.");
-    metrics_sample_u64(o, NULL, 0);
-    metrics_family(o, "skiff_partitions_led", METRICS_GAUGE, "Partitions this node leads.");
-    int64_t led = 0;
-    for (struct topic *t = b->topics ? topics_next(b->topics, NULL) : NULL; t; t = topics_next(b->topics, t))
-        led += t->n_partitions;
-    metrics_sample_i64(o, NULL, led);
-}
-
 /* ---------------------------------------------------------------- routes */
 
 static void reply(struct evhttp_request *req, int rc, struct sk_writer *w, const char *content_type)
@@ -347,7 +326,8 @@ int broker_metrics_start(struct broker *b, struct broker_metrics **out)
     metrics_register(m->registry, collect_requests, m);
     metrics_register(m->registry, collect_network, m);
     metrics_register(m->registry, collect_topics, m);
-    metrics_register(m->registry, broker_metrics_single_node_collect, m);
+    cluster_metrics_register(m);
+    group_metrics_register(m);
     metrics_register(m->registry, collect_flusher, m);
     broker_status_register(m);
     if ((rc = http_add_route(b->http, "/metrics", metrics_cb, m)) ||

@@ -53,11 +53,15 @@ void broker_metrics_topic_in(struct topic *t, size_t bytes, int64_t records);
 /* Counts the records of the whole batches in data[0, len) as read out. */
 void broker_metrics_topic_out(struct topic *t, const uint8_t *data, size_t len);
 
-/* Today's replication families (under-replicated, offline and led
- * partitions) for a node that runs alone; the cluster unregisters it with
- * metrics_unregister(registry, broker_metrics_single_node_collect, m) and
- * registers its own. */
-void broker_metrics_single_node_collect(struct metrics_out *o, void *arg);
+/* Collectors and /v1/status sections of other parts of the node, registered
+ * by broker_metrics_start: the node and flusher sections
+ * (broker/broker_status.c), the cluster's families and sections
+ * (broker/cluster_metrics.c, broker/cluster_status.c) and the consumer
+ * groups' families (broker/group_metrics.c). */
+void broker_status_register(struct broker_metrics *m);
+void cluster_status_register(struct broker_metrics *m);
+void cluster_metrics_register(struct broker_metrics *m);
+void group_metrics_register(struct broker_metrics *m);
 
 /* Renders the exposition text (for tests and the route). */
 int broker_metrics_render(struct broker_metrics *m, struct sk_writer *out);

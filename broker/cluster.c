@@ -187,3 +187,5 @@ void cluster_stop(struct cluster *c)
 const struct md_image *cluster_image(const struct cluster *c) { return &c->img; }
 int32_t cluster_self(const struct cluster *c) { return c->self; }
 int32_t cluster_controller_id(const struct cluster *c) { return quorum_leader(c); }
+bool cluster_controller_active(const struct cluster *c) { return c->ctrl && ctrl_active(c->ctrl); }
+const struct replica_mgr *cluster_replicas(const struct cluster *c) { return c->replicas; }

@@ -19,6 +19,7 @@
 struct broker;
 struct cluster;
 struct raft_transport;
+struct replica_mgr;
 
 /* Starts the transport on internal.listener and the metadata quorum; the
  * image is restored from the local metadata log before this returns. */
@@ -57,5 +58,22 @@ struct cluster_raft_status {
     int32_t leader_id; /* -1 if unknown */
 };
 void cluster_raft_status(const struct cluster *c, struct cluster_raft_status *out);
+
+/* One voter of the metadata quorum.  Only the quorum leader tracks how far
+ * each voter's log matches its own; elsewhere lag_known is false. */
+struct cluster_voter_status {
+    int32_t node_id;
+    bool lag_known;
+    uint64_t match_index;
+    uint64_t lag_entries; /* the leader's last index minus match_index */
+};
+/* Fills out[] with up to `max` voters in configuration order; returns how
+ * many were written. */
+int32_t cluster_voter_status(const struct cluster *c, struct cluster_voter_status *out, int32_t max);
+/* True while this node is the active controller (quorum leader with its
+ * image caught up). */
+bool cluster_controller_active(const struct cluster *c);
+/* The replica manager, for its read-only views (replica.h). */
+const struct replica_mgr *cluster_replicas(const struct cluster *c);
 
 #endif

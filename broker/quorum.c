@@ -255,3 +255,19 @@ void cluster_raft_status(const struct cluster *c, struct cluster_raft_status *ou
     out->applied_index = raft_host_applied(c->host);
     out->leader_id = quorum_leader(c);
 }
+
+int32_t cluster_voter_status(const struct cluster *c, struct cluster_voter_status *out, int32_t max)
+{
+    const struct raft *r = c->host ? raft_host_raft(c->host) : NULL;
+    int32_t n = 0;
+    for (int32_t i = 0; i < c->n_voters && n < max; i++, n++) {
+        struct cluster_voter_status *v = &out[n];
+        v->node_id = c->voters[i].id;
+        v->lag_known = r && raft_member_match(r, (uint64_t)v->node_id, &v->match_index);
+        if (!v->lag_known)
+            v->match_index = 0;
+        uint64_t last = r ? raft_last_index(r) : 0;
+        v->lag_entries = v->lag_known && last > v->match_index ? last - v->match_index : 0;
+    }
+    return n;
+}

@@ -176,3 +176,14 @@ void replica_tick(struct replica_mgr *m)
             replica_fetcher_tick(rp, now);
     }
 }
+
+const struct replica_stats *replica_mgr_stats(const struct replica_mgr *m) { return &m->stats; }
+
+int32_t replica_followers(const struct partition *p, const struct replica_follower **out)
+{
+    const struct replica_part *rp = p->replica;
+    if (!rp || !rp->leader)
+        return 0;
+    *out = rp->f;
+    return rp->n_f;
+}

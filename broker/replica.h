@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "metadata.h"
+#include "replica_logic.h"
 
 struct broker;
 struct partition;
@@ -35,5 +36,19 @@ void replica_on_append(struct partition *p);
 /* The high watermark moved: a leader tells parked followers at once, so a
  * follower that takes over knows how far data is committed. */
 void replica_on_hw(struct partition *p);
+
+/* ------------------------------------------------------------ read-only */
+
+/* ISR changes this node asked for as a partition leader (AlterPartition)
+ * and the controller accepted.  Loop thread. */
+struct replica_stats {
+    uint64_t isr_shrinks_total;
+    uint64_t isr_expands_total;
+};
+const struct replica_stats *replica_mgr_stats(const struct replica_mgr *m);
+/* On a partition this node leads: what it knows of each follower (fetch
+ * offsets, last caught up).  Returns the count (0 elsewhere); *out borrowed
+ * until the next image change. */
+int32_t replica_followers(const struct partition *p, const struct replica_follower **out);
 
 #endif

@@ -86,6 +86,7 @@ struct replica_mgr {
     int32_t self;
     struct replica_part *parts;
     uint64_t next_corr;
+    struct replica_stats stats;
 };
 
 /* replica_leader.c */

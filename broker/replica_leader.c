@@ -223,6 +223,7 @@ struct alter_ctx {
     struct replica_mgr *m;
     char topic[SK_TOPIC_NAME_MAX + 1];
     int32_t partition;
+    bool shrink;
 };
 
 static void alter_done_cb(void *arg, const struct ctrl_resp *resp)
@@ -237,7 +238,10 @@ static void alter_done_cb(void *arg, const struct ctrl_resp *resp)
             rp->alter_inflight = false;
             rp->pending_add = -1;
         }
-    }
+    } else if (x->shrink)
+        x->m->stats.isr_shrinks_total++;
+    else
+        x->m->stats.isr_expands_total++;
     sk_free(x);
 }
 
@@ -252,6 +256,7 @@ static void alter_isr(struct replica_part *rp, const int32_t *isr, int32_t n)
     x->m = rp->m;
     snprintf(x->topic, sizeof(x->topic), "%s", p->topic->name);
     x->partition = p->index;
+    x->shrink = n < p->st.n_isr;
     struct ctrl_req req = {.op = CTRL_ALTER_PARTITION};
     req.broker_id = rp->m->self;
     req.broker_epoch = cluster_broker_epoch(rp->m->b->cluster);

@@ -178,6 +178,27 @@ static const struct jp_node *status_brokers(const struct cluster_view *v)
     return jp_get(jp_get(jp_root(&v->status), "cluster"), "brokers");
 }
 
+/* The status document's entry for broker `id`, or NULL. */
+static const struct jp_node *status_broker(const struct cluster_view *v, int32_t id)
+{
+    const struct jp_node *sb = status_brokers(v);
+    for (const struct jp_node *b = sb ? sb->child : NULL; b; b = b->next)
+        if ((int32_t)jp_num(b, "node_id", -1) == id)
+            return b;
+    return NULL;
+}
+
+/* A count from the status document as text: "unknown" where the node
+ * reported null (a voter's lag is known only on the quorum leader). */
+static const char *num_text(const struct jp_node *o, const char *key, char *buf, size_t len)
+{
+    const struct jp_node *n = jp_get(o, key);
+    if (!n || n->type != JP_NUMBER)
+        return "unknown";
+    snprintf(buf, len, "%.0f", n->num);
+    return buf;
+}
+
 static void print_text(const struct cluster_view *v)
 {
     printf("Cluster id: %s\n", v->cluster_id ? v->cluster_id : "(not reported)");
@@ -187,14 +208,16 @@ static void print_text(const struct cluster_view *v)
     else
         printf("(not reported)\n");
     printf("Brokers: %d\n", v->md->broker_cnt);
+    char num[32];
     for (int i = 0; i < v->md->broker_cnt; i++)
-        printf("  id %d  address %s:%d  fenced no\n", v->md->brokers[i].id, v->md->brokers[i].host,
-               v->md->brokers[i].port);
+        printf("  id %d  address %s:%d  fenced no  epoch %s\n", v->md->brokers[i].id, v->md->brokers[i].host,
+               v->md->brokers[i].port,
+               num_text(status_broker(v, v->md->brokers[i].id), "epoch", num, sizeof(num)));
     const struct jp_node *sb = status_brokers(v);
     for (const struct jp_node *b = sb ? sb->child : NULL; b; b = b->next)
         if (jp_bool(b, "fenced", false))
-            printf("  id %d  address %s  fenced yes\n", (int)jp_num(b, "node_id", -1),
-                   jp_str(b, "address", "?"));
+            printf("  id %d  address %s  fenced yes  epoch %s\n", (int)jp_num(b, "node_id", -1),
+                   jp_str(b, "address", "?"), num_text(b, "epoch", num, sizeof(num)));
     printf("Partitions: %d  under-replicated: %d  offline: %d\n", v->partitions, v->under_replicated,
            v->offline);
     const struct jp_node *root = jp_root(&v->status);
@@ -209,11 +232,13 @@ static void print_text(const struct cluster_view *v)
                jp_str(jp_get(root, "cluster"), "mode", "alone"));
         return;
     }
-    printf("Quorum (as node at %s sees it): leader %d  epoch %.0f  commit index %.0f\n", v->status_from,
-           (int)jp_num(q, "leader", -1), jp_num(q, "epoch", -1), jp_num(q, "commit_index", -1));
+    char n1[32], n2[32], n3[32];
+    printf("Quorum (as node at %s sees it): leader %s  epoch %s  commit index %s\n", v->status_from,
+           num_text(q, "leader", n1, sizeof(n1)), num_text(q, "epoch", n2, sizeof(n2)),
+           num_text(q, "commit_index", n3, sizeof(n3)));
     const struct jp_node *voters = jp_get(q, "voters");
     for (const struct jp_node *vo = voters ? voters->child : NULL; vo; vo = vo->next)
-        printf("  voter %d  lag %.0f\n", (int)jp_num(vo, "node_id", -1), jp_num(vo, "lag", -1));
+        printf("  voter %d  lag %s\n", (int)jp_num(vo, "node_id", -1), num_text(vo, "lag", n1, sizeof(n1)));
 }
 
 /* Re-emits a parsed JSON value (the quorum section, verbatim). */
@@ -248,6 +273,8 @@ static void copy_json(struct json_out *j, const char *key, const struct jp_node 
     }
 }
 
+static const struct jp_node null_node = {.type = JP_NULL};
+
 static void print_json(const struct cluster_view *v)
 {
     struct sk_writer w;
@@ -263,10 +290,12 @@ static void print_json(const struct cluster_view *v)
     for (int i = 0; i < v->md->broker_cnt; i++) {
         char addr[300];
         snprintf(addr, sizeof(addr), "%s:%d", v->md->brokers[i].host, v->md->brokers[i].port);
+        const struct jp_node *sbr = status_broker(v, v->md->brokers[i].id);
         json_begin_object(&j, NULL);
         json_i64(&j, "id", v->md->brokers[i].id);
         json_str(&j, "address", addr);
         json_bool(&j, "fenced", false);
+        copy_json(&j, "epoch", jp_get(sbr, "epoch") ? jp_get(sbr, "epoch") : &null_node);
         json_end_object(&j);
     }
     const struct jp_node *sb = status_brokers(v);
@@ -276,6 +305,7 @@ static void print_json(const struct cluster_view *v)
             json_i64(&j, "id", (int64_t)jp_num(b, "node_id", -1));
             json_str(&j, "address", jp_str(b, "address", NULL));
             json_bool(&j, "fenced", true);
+            copy_json(&j, "epoch", jp_get(b, "epoch") ? jp_get(b, "epoch") : &null_node);
             json_end_object(&j);
         }
     json_end_array(&j);

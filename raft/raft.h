@@ -260,6 +260,10 @@ const struct raft_members *raft_members(const struct raft *r);
 /* The member list in force at `index` (>= the snapshot index): what a
  * snapshot at `index` must record.  SK_ERANGE if index is not held. */
 int raft_members_at(const struct raft *r, uint64_t index, struct raft_members *out);
+/* On the leader: the highest index known to match the leader's log on
+ * member `id` (its own persisted index for the leader itself), for
+ * replication-lag views.  false on a non-leader or for an unknown id. */
+bool raft_member_match(const struct raft *r, uint64_t id, uint64_t *match);
 const char *raft_role_name(enum raft_role role);
 const char *raft_msg_type_name(uint8_t type);
 

@@ -289,6 +289,18 @@ uint64_t raft_snapshot_index(const struct raft *r) { return r->snap.index; }
 const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index) { return raft_log_get(&r->log, index); }
 uint64_t raft_term_at(const struct raft *r, uint64_t index) { return raft_log_term(&r->log, index); }
 
+bool raft_member_match(const struct raft *r, uint64_t id, uint64_t *match)
+{
+    if (r->role != RAFT_LEADER)
+        return false;
+    for (unsigned i = 0; i < r->n_prs; i++)
+        if (r->prs[i].id == id) {
+            *match = r->prs[i].match;
+            return true;
+        }
+    return false;
+}
+
 const char *raft_role_name(enum raft_role role)
 {
     static const char *names[] = {"follower", "precandidate", "candidate", "leader"};

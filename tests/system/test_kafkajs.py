@@ -1,7 +1,7 @@
 """kafkajs (from npm) against a real broker: its admin client creates a topic
 and reads metadata and offsets, its producer writes with acks=-1, and kcat
-reads every message back.  kafkajs consumers always join a group, so its
-consumer is tested with the consumer-group work."""
+reads every message back; its group consumer reads them again, committing
+as it goes, and the committed offsets read back match."""
 
 import json
 import os
@@ -20,7 +20,7 @@ def kafkajs_available():
 
 class KafkajsTest(SkiffTestCase):
 
-    def test_admin_and_producer(self):
+    def test_admin_producer_and_group_consumer(self):
         if not kafkajs_available():
             # scripts/install-deps.sh installs kafkajs from npm when the
             # registry is reachable; the runner counts and lists skips.
@@ -49,6 +49,17 @@ class KafkajsTest(SkiffTestCase):
             for r in mine:
                 self.assertEqual(r[3], "kafkajs-%s" % r[2][1:])
                 self.assertEqual(r[4], "seq=%s" % r[2][1:])
+        # The group consumer sees every message once, in order per partition,
+        # and its commits are the log ends.
+        out = subprocess.run(["node", os.path.join(JS_DIR, "consume_group.js"), b.bootstrap, topic,
+                              "kafkajs-group", str(count)], capture_output=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr.decode(errors="replace"))
+        got = json.loads(out.stdout.decode().strip().splitlines()[-1])
+        for p in range(partitions):
+            offs = [m["offset"] for m in got["seen"] if m["partition"] == p]
+            self.assertEqual(offs, list(range(count // partitions)))
+        committed = {c["partition"]: int(c["offset"]) for t in got["committed"] for c in t["partitions"]}
+        self.assertEqual(committed, {p: count // partitions for p in range(partitions)})
 
 
 if __name__ == "__main__":
