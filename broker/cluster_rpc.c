@@ -210,9 +210,9 @@ static void response_cb(void *arg, const Skiff__Raft__Envelope *env)
     if (resp.error_code == KAFKA_NOT_CONTROLLER) {
         c->controller_hint = resp.controller_id;
         retry_later(k);
-    }
-    else
+    } else {
         finish(k, &resp);
+    }
 }
 
 /* ------------------------------------------------------------ requests */

@@ -58,14 +58,6 @@ static int parse_voters(struct cluster *c, const char *list, char *err, size_t e
     return rc;
 }
 
-static const struct cluster_voter *self_voter(const struct cluster *c)
-{
-    for (int32_t i = 0; i < c->n_voters; i++)
-        if (c->voters[i].id == c->self)
-            return &c->voters[i];
-    return NULL;
-}
-
 bool quorum_is_voter(const struct cluster *c, int32_t id)
 {
     for (int32_t i = 0; i < c->n_voters; i++)
@@ -180,7 +172,7 @@ int quorum_open(struct cluster *c, char *err, size_t errlen)
     int rc = parse_voters(c, cfg->controller_quorum_voters, err, errlen);
     if (rc != SK_OK)
         return rc;
-    c->voter = self_voter(c) != NULL;
+    c->voter = quorum_is_voter(c, c->self);
     if (cfg->role_controller != c->voter) {
         snprintf(err, errlen, "config: controller.quorum.voters: node %d %s", c->self,
                  cfg->role_controller ? "has process.roles=broker,controller and must be listed"

@@ -69,9 +69,15 @@ class ControllerQuorumTest(SkiffTestCase):
         wait_until(new_controller, 10, 0.02, "a new controller")
         elected_s = time.monotonic() - t0
         # The dead broker is fenced within the session timeout (1 s) after
-        # the new controller took over, and leaves Metadata.
-        wait_until(lambda: old not in [x["node_id"] for x in c.metadata([])["brokers"]], 10, 0.05,
-                   "broker %d fenced" % old)
+        # the new controller took over, and leaves Metadata.  Metadata alone
+        # cannot tell: a node that had not yet applied the dead broker's
+        # unfencing omits it too, and the new controller then commits that
+        # unfencing and places replicas on it until the session expires.
+        new = c.node(out["id"])
+        wait_until(lambda: "event=broker_fenced broker=%d " % old in new.stderr_text(), 10, 0.05,
+                   "broker %d fenced by the new controller" % old)
+        wait_until(lambda: all(old not in [x["node_id"] for x in c.metadata([], via=b)["brokers"]]
+                               for b in c.running()), 10, 0.05, "broker %d out of every node's Metadata" % old)
         sys_note = "controller failover %.3fs" % elected_s
         print(sys_note)
         # The cluster keeps working: a topic can be created and written.

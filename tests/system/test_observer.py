@@ -126,15 +126,22 @@ class ObserverTest(ch.ClusterTestCase):
         t_kill = time.monotonic()
         c.node(old).kill()
 
+        out = {}
+
         def new_controller():
             ids = {c.controller_id(via=n) for n in c.live()}
-            return len(ids) == 1 and ids.pop() not in (old, -1, OBSERVER)
+            out["id"] = ids.pop() if len(ids) == 1 else -1
+            return out["id"] not in (old, -1, OBSERVER)
         wait_until(new_controller, 10.0, 0.05, "a new controller named by every live node")
         t_elected = time.monotonic() - t_kill
         # The new controller gives every broker a fresh session; once the
-        # dead one is fenced, placement uses the live brokers only.
+        # dead one is fenced (its log says so: Metadata alone cannot tell a
+        # fenced broker from one whose unfencing is not applied yet),
+        # placement uses the live brokers only.
+        wait_until(lambda: "event=broker_fenced broker=%d " % old in c.node(out["id"]).stderr_text(), 10.0,
+                   0.05, "the old controller to be fenced by the new one")
         wait_until(lambda: old not in [b["node_id"] for b in c.metadata([], via=obs)["brokers"]], 10.0, 0.05,
-                   "the old controller to be fenced, as the observer sees it")
+                   "the old controller out of the observer's Metadata")
         topic = clients.unique("after-failover")
         c.create_topic(topic, 3, 3)
         parts = c.partitions(topic, via=obs)
