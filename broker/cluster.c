@@ -25,6 +25,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct cluster *c = arg;
     ctrl_tick(c->ctrl);
+    quorum_members_tick(c);
     rpc_tick(c);
     lifecycle_tick(c);
     replica_tick(c->replicas);
@@ -48,6 +49,9 @@ static void role_cb(void *arg, struct partition *p, const struct md_partition *o
 
 void cluster_image_changed(struct cluster *c)
 {
+    /* Peers first: replica fetchers started by topics_sync and answers to
+     * a broker's registration need its address. */
+    quorum_sync_peers(c);
     if (c->b->topics)
         topics_sync(c->b->topics, &c->img);
     lifecycle_on_image(c);
@@ -60,6 +64,7 @@ int cluster_start(struct broker *b, struct cluster **out)
         return SK_ENOMEM;
     c->b = b;
     c->self = b->cfg.node_id;
+    c->controller_hint = -1;
     c->incarnation_id = ((uint64_t)sk_wall_ms() << 16) ^ (uint64_t)sk_mono_us();
     md_image_init(&c->img);
     char err[512] = "";
@@ -85,7 +90,8 @@ int cluster_start(struct broker *b, struct cluster **out)
     }
     struct timeval tv = {0, CLUSTER_TICK_MS * 1000};
     event_add(c->tick_ev, &tv);
-    SK_INFO("cluster_started", "node_id=%d voters=%d", c->self, c->n_voters);
+    SK_INFO("cluster_started", "node_id=%d voters=%d role=%s", c->self, c->n_voters,
+            c->voter ? "voter" : "observer");
     *out = c;
     return SK_OK;
 }

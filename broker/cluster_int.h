@@ -30,6 +30,9 @@ struct cluster {
     struct md_image img;        /* owned */
     struct cluster_voter voters[SK_RAFT_MEMBERS_MAX];
     int32_t n_voters;
+    bool voter;                 /* this node is one of them; else an observer */
+    int32_t controller_hint;    /* last controller named by a NOT_CONTROLLER answer, or -1 */
+    int32_t next_voter;         /* round robin while no controller is known */
     uint64_t last_applied_term;
     struct event *tick_ev;      /* owned: heartbeats, retries, controller tick */
     /* RPC client (cluster_rpc.c) */
@@ -55,12 +58,20 @@ void quorum_stop(struct cluster *c);
 /* Proposes an encoded metadata batch; *index and *term say where it commits if it does. */
 int quorum_propose(struct cluster *c, const uint8_t *data, size_t len, uint64_t *index, uint64_t *term);
 bool quorum_is_leader(const struct cluster *c);
+/* `id` is listed in controller.quorum.voters. */
+bool quorum_is_voter(const struct cluster *c, int32_t id);
 /* Hands Raft leadership to voter `to` (leadership transfer). */
 int quorum_transfer(struct cluster *c, int32_t to);
 /* The index the next proposal will get (leader only). */
 uint64_t quorum_next_index(const struct cluster *c);
 int32_t quorum_leader(const struct cluster *c);
 uint64_t quorum_term(const struct cluster *c);
+
+/* quorum_members.c */
+/* Points the transport at every registered broker's internal address. */
+void quorum_sync_peers(struct cluster *c);
+/* On the leader: adds registered brokers that are not members as observers. */
+void quorum_members_tick(struct cluster *c);
 
 /* cluster_rpc.c */
 int rpc_start(struct cluster *c);

@@ -97,10 +97,27 @@ static int send_remote(struct rpc_call *k, int32_t to)
     return rc;
 }
 
+/* Where to send while the quorum's leader is unknown.  A voter waits for
+ * the election.  A broker-only node learns the leader from the log only
+ * once it is an observer, i.e. after it registered: until then it asks the
+ * voters in turn, following the controller a NOT_CONTROLLER answer names. */
+static int32_t pick_target(struct cluster *c)
+{
+    int32_t leader = quorum_leader(c);
+    if (leader >= 0 || c->voter || c->n_voters == 0)
+        return leader;
+    int32_t hint = c->controller_hint;
+    c->controller_hint = -1;
+    if (hint >= 0 && hint != c->self)
+        return hint;
+    c->next_voter = (c->next_voter + 1) % c->n_voters;
+    return c->voters[c->next_voter].id;
+}
+
 static void try_send(struct rpc_call *k)
 {
     struct cluster *c = k->c;
-    int32_t leader = quorum_leader(c);
+    int32_t leader = pick_target(c);
     if (leader < 0) {
         retry_later(k);
         return;
@@ -190,10 +207,12 @@ static void response_cb(void *arg, const Skiff__Raft__Envelope *env)
         return; /* late answer to a call already finished or re-sent */
     struct ctrl_resp resp;
     ctrl_resp_from_pb(env->controller_response, &resp);
-    if (resp.error_code == KAFKA_NOT_CONTROLLER)
+    if (resp.error_code == KAFKA_NOT_CONTROLLER) {
+        c->controller_hint = resp.controller_id;
         retry_later(k);
-    else
+    } else {
         finish(k, &resp);
+    }
 }
 
 /* ------------------------------------------------------------ requests */
@@ -214,6 +233,18 @@ static void remote_done_cb(void *arg, const struct ctrl_resp *resp)
     sk_free(rr);
 }
 
+/* A broker-only node asks before anyone knows its address: its
+ * registration carries it, so the answer (or NOT_CONTROLLER) can reach it.
+ * Voters keep their configured addresses. */
+static void learn_sender(struct cluster *c, uint64_t sender, const struct ctrl_req *req)
+{
+    const struct md_broker *mb = &req->broker;
+    if (req->op != CTRL_REGISTER || (uint64_t)mb->id != sender || mb->id == c->self ||
+        quorum_is_voter(c, mb->id) || mb->internal_port <= 0 || mb->internal_port > 65535)
+        return;
+    raft_transport_set_peer(c->tr, sender, mb->internal_host, (uint16_t)mb->internal_port);
+}
+
 static void request_cb(void *arg, const Skiff__Raft__Envelope *env)
 {
     struct cluster *c = arg;
@@ -229,6 +260,7 @@ static void request_cb(void *arg, const Skiff__Raft__Envelope *env)
         sk_arena_free(&a);
         return;
     }
+    learn_sender(c, env->sender_id, &req);
     rr->c = c;
     rr->corr = env->correlation_id;
     rr->sender = (int32_t)env->sender_id;

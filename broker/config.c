@@ -31,7 +31,8 @@ struct cfg_key {
 static const struct cfg_key keys[] = {
     {"node.id", T_I32, OFF(node_id), "1", 0, INT32_MAX, "This node's id; unique in the cluster."},
     {"process.roles", T_ROLES, 0, "broker,controller", 0, 0,
-     "`broker,controller` (a controller-quorum voter that also serves clients) or `broker`."},
+     "`broker,controller` (a controller-quorum voter that also serves clients) or `broker` (a broker-only "
+     "node: a non-voting observer of the metadata log, not listed in controller.quorum.voters)."},
     {"listeners", T_HOSTPORT, OFF(listener), "PLAINTEXT://127.0.0.1:9092", 0, 0,
      "Client (Kafka protocol) listener, `PLAINTEXT://host:port`."},
     {"advertised.listeners", T_HOSTPORT, OFF(advertised), "", 0, 0,
@@ -41,7 +42,8 @@ static const struct cfg_key keys[] = {
     {"http.listener", T_HOSTPORT, OFF(http), "127.0.0.1:9094", 0, 0,
      "HTTP listener for `/healthz`, `/readyz`, metrics and status."},
     {"controller.quorum.voters", T_STR, OFF(controller_quorum_voters), "", 0, 0,
-     "Controller quorum, `id@host:port,...` (internal listeners). Empty: this node alone."},
+     "Controller quorum, `id@host:port,...` (internal listeners). Empty: this node alone. A voter must "
+     "list itself; a broker-only node needs it and must not be listed."},
     {"log.dirs", T_STR, OFF(log_dirs), "/tmp/skiff-logs", 0, 0, "Directory holding partition logs."},
     {"cluster.id", T_STR, OFF(cluster_id), "skiff-cluster", 0, 0, "Cluster id reported in Metadata."},
     {"num.partitions", T_I32, OFF(num_partitions), "1", 1, SK_PARTITIONS_PER_TOPIC_MAX,
@@ -300,8 +302,42 @@ int config_load_file(struct broker_config *c, const char *path, char *err, size_
     return rc;
 }
 
+/* True if the voter list "id@host:port,..." names node `id`.  Entries are
+ * checked in full when the quorum parses the list; this only compares ids. */
+static bool voters_list(const char *list, int32_t id)
+{
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end != p && *end == '@' && v == id)
+            return true;
+    }
+    return false;
+}
+
+/* A voter (process.roles=broker,controller) is listed in
+ * controller.quorum.voters, or the list is empty (a one-node cluster); a
+ * broker-only node needs voters to follow and is not one of them. */
+static int check_roles(const struct broker_config *c, char *err, size_t errlen)
+{
+    const char *v = c->controller_quorum_voters;
+    bool empty = !v || !v[0];
+    if (c->role_controller && !empty && !voters_list(v, c->node_id))
+        return fail(err, errlen, "controller.quorum.voters",
+                    "must list node.id when process.roles includes controller");
+    if (!c->role_controller && empty)
+        return fail(err, errlen, "controller.quorum.voters", "must not be empty when process.roles=broker");
+    if (!c->role_controller && voters_list(v, c->node_id))
+        return fail(err, errlen, "controller.quorum.voters",
+                    "must not list node.id when process.roles=broker");
+    return 0;
+}
+
 int config_finish(struct broker_config *c, char *err, size_t errlen)
 {
+    int rc = check_roles(c, err, errlen);
+    if (rc)
+        return rc;
     if (c->advertised.host[0] == '\0')
         c->advertised = c->listener;
     if (c->advertised.port == 0)

@@ -58,12 +58,12 @@ static int parse_voters(struct cluster *c, const char *list, char *err, size_t e
     return rc;
 }
 
-static const struct cluster_voter *self_voter(const struct cluster *c)
+bool quorum_is_voter(const struct cluster *c, int32_t id)
 {
     for (int32_t i = 0; i < c->n_voters; i++)
-        if (c->voters[i].id == c->self)
-            return &c->voters[i];
-    return NULL;
+        if (c->voters[i].id == id)
+            return true;
+    return false;
 }
 
 static void apply_batch(struct cluster *c, const struct raft_entry *e)
@@ -144,6 +144,11 @@ static void fill_raft_config(struct cluster *c, struct raft_host_config *hc, cha
     hc->raft.id = (uint64_t)c->self;
     for (int32_t i = 0; i < c->n_voters; i++)
         hc->raft.voters[hc->raft.n_voters++] = (uint64_t)c->voters[i].id;
+    /* A broker-only node starts as an observer of the configured voters;
+     * the member list in the log (the leader adds it once it registered)
+     * takes over as soon as it arrives.  Either way it never campaigns. */
+    if (!c->voter)
+        hc->raft.observers[hc->raft.n_observers++] = (uint64_t)c->self;
     hc->raft.election_timeout_ms = (uint32_t)cfg->controller_election_timeout_ms;
     /* Ten heartbeats per election timeout: a leader is rarely suspected by
      * mistake, and a dead one is noticed within the timeout. */
@@ -167,9 +172,11 @@ int quorum_open(struct cluster *c, char *err, size_t errlen)
     int rc = parse_voters(c, cfg->controller_quorum_voters, err, errlen);
     if (rc != SK_OK)
         return rc;
-    if (!cfg->role_controller || !self_voter(c)) {
-        snprintf(err, errlen, "config: process.roles: node %d must be a controller-quorum voter "
-                              "(broker-only nodes are not supported yet)", c->self);
+    c->voter = quorum_is_voter(c, c->self);
+    if (cfg->role_controller != c->voter) {
+        snprintf(err, errlen, "config: controller.quorum.voters: node %d %s", c->self,
+                 cfg->role_controller ? "has process.roles=broker,controller and must be listed"
+                                      : "has process.roles=broker and must not be listed");
         return SK_ECONFIG;
     }
     rc = raft_transport_new(c->b->base, (uint64_t)c->self, cfg->internal.host, (uint16_t)cfg->internal.port, &c->tr);

@@ -237,6 +237,35 @@ int raft_transport_add_peer(struct raft_transport *t, uint64_t id, const char *h
     return SK_OK;
 }
 
+int raft_transport_set_peer(struct raft_transport *t, uint64_t id, const char *host, uint16_t port)
+{
+    struct sockaddr_in sa;
+    if (parse_addr(host, port, &sa) != SK_OK)
+        return SK_EINVAL;
+    for (unsigned i = 0; i < t->n_peers; i++) {
+        struct peer *p = &t->peers[i];
+        if (p->id != id)
+            continue;
+        if (p->addr.sin_addr.s_addr == sa.sin_addr.s_addr && p->addr.sin_port == sa.sin_port)
+            return SK_OK;
+        /* The peer moved: the old connection leads nowhere useful. */
+        if (p->out)
+            conn_free(p->out);
+        p->addr = sa;
+        p->next_connect_ms = 0;
+        return SK_OK;
+    }
+    return raft_transport_add_peer(t, id, host, port);
+}
+
+bool raft_transport_has_peer(const struct raft_transport *t, uint64_t id)
+{
+    for (unsigned i = 0; i < t->n_peers; i++)
+        if (t->peers[i].id == id)
+            return true;
+    return false;
+}
+
 int raft_transport_handle(struct raft_transport *t, int body_case, raft_transport_handler_cb cb, void *arg)
 {
     if (body_case <= 0 || body_case >= HANDLERS_MAX)

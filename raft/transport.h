@@ -16,6 +16,7 @@
 #define RAFT_TRANSPORT_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proto/raft.pb-c.h"
@@ -30,6 +31,11 @@ int raft_transport_new(struct event_base *base, uint64_t self_id, const char *ho
                        struct raft_transport **out);
 void raft_transport_free(struct raft_transport *t);
 int raft_transport_add_peer(struct raft_transport *t, uint64_t id, const char *host, uint16_t port);
+/* Adds peer `id`, or points an existing one at a new address (dropping its
+ * connection); a no-op when the address is unchanged.  SK_ELIMIT when the
+ * table is full. */
+int raft_transport_set_peer(struct raft_transport *t, uint64_t id, const char *host, uint16_t port);
+bool raft_transport_has_peer(const struct raft_transport *t, uint64_t id);
 /* Registers the handler for one Envelope body case (SKIFF__RAFT__ENVELOPE__BODY_*). */
 int raft_transport_handle(struct raft_transport *t, int body_case, raft_transport_handler_cb cb, void *arg);
 /* Frames and queues an envelope to peer `to`; SK_EAGAIN if it was dropped. */

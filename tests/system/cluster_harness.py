@@ -44,7 +44,7 @@ class ClusterNode(harness.Broker):
     """One member of a Cluster: a harness.Broker whose config lists every
     voter, with SIGSTOP/SIGCONT on top of start/stop/kill."""
 
-    def __init__(self, cluster, node_id, ports, overrides):
+    def __init__(self, cluster, node_id, ports, overrides, voter=True):
         # Broker.__init__ picks its own ports; a cluster needs them chosen
         # together, so the fields are set here instead.
         self.cluster = cluster
@@ -56,6 +56,7 @@ class ClusterNode(harness.Broker):
         self.config_path = os.path.join(self.dir, "server.properties")
         self.port, self.internal_port, self.http_port = ports
         self.node_id = node_id
+        self.voter = voter    # False: process.roles=broker (a Raft observer)
         self.overrides = dict(overrides or {})
         self.proc = None
         self.exit_codes = []
@@ -65,7 +66,7 @@ class ClusterNode(harness.Broker):
     def _write_config(self):
         lines = [
             "node.id=%d" % self.node_id,
-            "process.roles=broker,controller",
+            "process.roles=%s" % ("broker,controller" if self.voter else "broker"),
             "listeners=PLAINTEXT://127.0.0.1:%d" % self.port,
             "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % self.port,
             "internal.listener=127.0.0.1:%d" % self.internal_port,
@@ -145,22 +146,25 @@ class ClusterNode(harness.Broker):
 
 
 class Cluster:
-    """N skiffd nodes forming one cluster, node i with node.id=i."""
+    """N voters (broker,controller) and `brokers` broker-only nodes forming
+    one cluster, node i with node.id=i; broker-only nodes come after the
+    voters (ids n+1..n+brokers)."""
 
-    def __init__(self, name="cluster", n=3, overrides=None, node_overrides=None):
+    def __init__(self, name="cluster", n=3, overrides=None, node_overrides=None, brokers=0):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix=name + "-", dir=harness.run_root())
-        ports = free_ports(3 * n)
+        total = n + brokers
+        ports = free_ports(3 * total)
         self.nodes = []
-        for i in range(1, n + 1):
+        for i in range(1, total + 1):
             o = dict(overrides or {})
             o.update((node_overrides or {}).get(i, {}))
-            self.nodes.append(ClusterNode(self, i, ports[3 * (i - 1):3 * i], o))
+            self.nodes.append(ClusterNode(self, i, ports[3 * (i - 1):3 * i], o, voter=i <= n))
         for node in self.nodes:
             node._write_config()
 
     def voters(self):
-        return ",".join("%d@127.0.0.1:%d" % (n.node_id, n.internal_port) for n in self.nodes)
+        return ",".join("%d@127.0.0.1:%d" % (n.node_id, n.internal_port) for n in self.nodes if n.voter)
 
     def node(self, node_id):
         return self.nodes[node_id - 1]
@@ -349,8 +353,9 @@ class ClusterTestCase(unittest.TestCase):
         self.clusters = []
         self.addCleanup(self._cleanup_clusters)
 
-    def start_cluster(self, n=3, overrides=None, node_overrides=None, timeout=40.0):
-        c = Cluster(name=self._testMethodName, n=n, overrides=overrides, node_overrides=node_overrides)
+    def start_cluster(self, n=3, overrides=None, node_overrides=None, timeout=40.0, brokers=0):
+        c = Cluster(name=self._testMethodName, n=n, overrides=overrides, node_overrides=node_overrides,
+                    brokers=brokers)
         self.clusters.append(c)
         c.start(timeout)
         return c

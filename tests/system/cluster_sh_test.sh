@@ -247,5 +247,26 @@ else
     check "3-node: all stopped" test "$(grep -c ' stopped ' "$OUT")" -eq 3
 fi
 
+# --- one voter and one broker-only node ---
+D5=$TMP/c5
+B5=$(free_base_port 2)
+if [ -z "$B5" ]; then
+    not_ok "two free port ranges for a voter and a broker-only node"
+else
+    SKIFF_NODES=1 SKIFF_BROKER_NODES=1 SKIFF_BASE_PORT=$B5 cl "$D5" start
+    check "voter + broker-only start exits 0" test $? -eq 0
+    check "voter + broker-only bootstrap list" test "$(cat "$OUT")" = "127.0.0.1:$B5,127.0.0.1:$((B5 + 100))"
+    check "node 1 is a voter" grep -qx "process.roles=broker,controller" "$D5/node-1/server.properties"
+    check "node 2 is broker-only" grep -qx "process.roles=broker" "$D5/node-2/server.properties"
+    check "node 2 follows node 1's quorum" grep -qx "controller.quorum.voters=1@127.0.0.1:$((B5 + 1))" \
+        "$D5/node-2/server.properties"
+    SKIFF_NODES=1 SKIFF_BROKER_NODES=1 check "broker-only node 2 is ready" status_has \
+        "node 2 pid [0-9]* running ready client $((B5 + 100)) internal $((B5 + 101)) http $((B5 + 102))" "$D5"
+    SKIFF_NODES=1 SKIFF_BROKER_NODES=1 cl "$D5" stop
+    check "voter + broker-only stop exits 0" test $? -eq 0
+fi
+SKIFF_BROKER_NODES=-1 cl "$D" status
+check "bad SKIFF_BROKER_NODES is refused" test $? -ne 0
+
 echo "cluster-sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

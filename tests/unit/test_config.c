@@ -125,6 +125,40 @@ START_TEST(topic_configs)
 }
 END_TEST
 
+/* process.roles against controller.quorum.voters: a voter lists itself (or
+ * the list is empty: one node alone), a broker-only node follows voters it
+ * is not one of. */
+static int roles_check(const char *roles, const char *voters, int32_t node_id, char *err, size_t errlen)
+{
+    struct broker_config c;
+    config_defaults(&c);
+    ck_assert_int_eq(config_set(&c, "process.roles", roles, err, errlen), 0);
+    ck_assert_int_eq(config_set(&c, "controller.quorum.voters", voters, err, errlen), 0);
+    c.node_id = node_id;
+    int rc = config_finish(&c, err, errlen);
+    config_free(&c);
+    return rc;
+}
+
+START_TEST(roles_and_voters)
+{
+    char err[256];
+    const char *three = "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293";
+    ck_assert_int_eq(roles_check("broker,controller", "", 1, err, sizeof(err)), 0);
+    ck_assert_int_eq(roles_check("broker,controller", three, 2, err, sizeof(err)), 0);
+    ck_assert_int_eq(roles_check("broker", three, 4, err, sizeof(err)), 0);
+    ck_assert_int_eq(roles_check("broker,controller", three, 4, err, sizeof(err)), SK_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "controller.quorum.voters"));
+    ck_assert_int_eq(roles_check("broker", three, 3, err, sizeof(err)), SK_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "must not list"));
+    ck_assert_int_eq(roles_check("broker", "", 4, err, sizeof(err)), SK_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "must not be empty"));
+    /* Ids compare as numbers, not prefixes: 1 is not 11. */
+    ck_assert_int_eq(roles_check("broker", "11@127.0.0.1:9093", 1, err, sizeof(err)), 0);
+    ck_assert_int_eq(roles_check("broker,controller", "11@127.0.0.1:9093", 1, err, sizeof(err)), SK_ECONFIG);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -135,6 +169,7 @@ int main(void)
     tcase_add_test(tc, cross_field_checks);
     tcase_add_test(tc, config_get_formats_every_key);
     tcase_add_test(tc, topic_configs);
+    tcase_add_test(tc, roles_and_voters);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -90,6 +90,37 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* set_peer adds a peer, is a no-op for the same address, and points an
+ * existing peer at a new address: sends then reach the new one. */
+START_TEST(set_peer_moves_a_peer)
+{
+    struct event_base *base = event_base_new();
+    uint16_t pa = free_port(), pb = free_port(), nowhere = free_port();
+    struct raft_transport *a = NULL, *b = NULL;
+    ck_assert_int_eq(raft_transport_new(base, 1, "127.0.0.1", pa, &a), SK_OK);
+    ck_assert_int_eq(raft_transport_new(base, 2, "127.0.0.1", pb, &b), SK_OK);
+    ck_assert(!raft_transport_has_peer(a, 2));
+    ck_assert_int_eq(raft_transport_set_peer(a, 2, "127.0.0.1", nowhere), SK_OK);
+    ck_assert(raft_transport_has_peer(a, 2));
+    ck_assert_int_eq(raft_transport_set_peer(a, 2, "not-an-address", nowhere), SK_EINVAL);
+    static struct got g;
+    memset(&g, 0, sizeof(g));
+    ck_assert_int_eq(raft_transport_handle(b, SKIFF__RAFT__ENVELOPE__BODY_RAFT, on_raft, &g), SK_OK);
+    struct raft_msg m = {.type = RAFT_MSG_HEARTBEAT, .from = 1, .to = 2, .term = 1};
+    raft_transport_send_raft(a, &m); /* to the old address: lost */
+    ck_assert_int_eq(raft_transport_set_peer(a, 2, "127.0.0.1", pb), SK_OK);
+    ck_assert_int_eq(raft_transport_set_peer(a, 2, "127.0.0.1", pb), SK_OK);
+    ck_assert_int_eq(raft_transport_send_raft(a, &m), SK_OK);
+    run_until(base, &g.count, 1);
+    ck_assert_int_eq(g.count, 1);
+    ck_assert_uint_eq(g.sender, 1);
+    ck_assert_uint_eq(g.m.type, RAFT_MSG_HEARTBEAT);
+    raft_transport_free(a);
+    raft_transport_free(b);
+    event_base_free(base);
+}
+END_TEST
+
 /* Connects a raw socket to the transport and writes bytes. */
 static int raw_send(uint16_t port, const void *p, size_t n)
 {
@@ -220,6 +251,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("transport");
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, set_peer_moves_a_peer);
     tcase_add_test(tc, hostile_frames);
     tcase_add_test(tc, decoder_validates);
     tcase_add_test(tc, truncated_envelopes_never_crash);
