@@ -2,7 +2,8 @@
 # System test of scripts/quickstart.sh on free loopback ports in a throw-away
 # cluster directory: a first run, a second run against the running cluster
 # (reused, topic kept, only its own messages counted), and the default
-# three-node run, which must show the failover: the leader of partition 0
+# three-node run from a clean clone of the repository, which must show the
+# failover: the leader of partition 0
 # killed, production continuing, the node back and the ISR whole again.
 # quickstart.sh builds
 # into build/, so this runs only when BUILD is build.
@@ -44,10 +45,20 @@ free_base_port() {
     return 1
 }
 
-# run_quickstart NAME NODES RUNS: RUNS consecutive quickstarts on one cluster.
+# run_quickstart NAME NODES RUNS [clone]: RUNS consecutive quickstarts on one
+# cluster; with "clone", in a clean `git clone` of this repository (the
+# newcomer's path: it builds from scratch there).
 run_quickstart() {
-    local name=$1 nodes=$2 runs=$3 dir base r log start
+    local name=$1 nodes=$2 runs=$3 src=. dir base r log start
     dir=$(mktemp -d "${TMPDIR:-/tmp}/skiff-quickstart.XXXXXX")
+    if [ "${4:-}" = clone ]; then
+        src=$dir/src
+        if ! git clone -q . "$src"; then
+            failed=$((failed + 1))
+            echo "FAIL $name: git clone failed"
+            return
+        fi
+    fi
     base=$(free_base_port "$nodes") || {
         failed=$((failed + 1))
         echo "FAIL $name: no free ports"
@@ -58,7 +69,7 @@ run_quickstart() {
         log=$dir/run-$r.log
         start=$SECONDS
         if SKIFF_NODES=$nodes SKIFF_CLUSTER_DIR=$dir/cluster SKIFF_BASE_PORT=$base SKIFF_START_TIMEOUT=30 \
-            timeout 120 scripts/quickstart.sh >"$log" 2>&1 &&
+            timeout 300 "$src/scripts/quickstart.sh" >"$log" 2>&1 &&
             grep -q "messages of this run came back" "$log" &&
             { [ "$nodes" -eq 1 ] || { grep -q "Production continued" "$log" &&
                                       grep -q "every partition's ISR is whole again" "$log"; }; }; then
@@ -69,7 +80,8 @@ run_quickstart() {
             tail -15 "$log" | sed 's/^/     /'
         fi
     done
-    SKIFF_NODES=$nodes SKIFF_CLUSTER_DIR=$dir/cluster SKIFF_BASE_PORT=$base scripts/cluster.sh stop >/dev/null 2>&1
+    SKIFF_NODES=$nodes SKIFF_CLUSTER_DIR=$dir/cluster SKIFF_BASE_PORT=$base "$src/scripts/cluster.sh" stop \
+        >/dev/null 2>&1
     if [ "$ok" -eq 1 ]; then
         passed=$((passed + 1))
         rm -rf "$dir"
@@ -79,7 +91,7 @@ run_quickstart() {
 }
 
 run_quickstart "one node, run twice" 1 2
-run_quickstart "SKIFF_NODES=3" 3 1
+run_quickstart "three nodes (the default) from a clean clone" 3 1 clone
 
 echo "quickstart: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
