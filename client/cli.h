@@ -27,6 +27,16 @@ struct topic_show_args {
 };
 int topic_show(rd_kafka_t *rk, const struct topic_show_args *a);
 
+/* Option codes the commands share; each command's own codes stay below. */
+enum { CLI_OPT_TIMEOUT_MS = 1000, CLI_OPT_OUTPUT };
+
+/* The option cases every command's getopt loop shares: --timeout-ms (1 ms to
+ * one hour; timeout_ms may be NULL if the command has its own), --output
+ * (json may be NULL), a missing value (':') and an unknown option, whose
+ * message names `cmd`.  Prints a one-line error and returns SK_EINVAL for
+ * bad input, SK_OK for a good value. */
+int cli_common_opt(int c, char **argv, const char *cmd, int64_t *timeout_ms, int *json);
+
 /* Prints "skiff: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes a JSON document (and a newline) to stdout. */

@@ -17,7 +17,7 @@
 #include "common/limits.h"
 #include "common/sk_err.h"
 
-enum { OPT_HTTP = 256, OPT_HTTP_OFFSET, OPT_TIMEOUT_MS, OPT_OUTPUT };
+enum { OPT_HTTP = 256, OPT_HTTP_OFFSET };
 
 struct cluster_opts {
     const char *bootstrap;
@@ -43,8 +43,8 @@ static const struct option cluster_longopts[] = {
     {"bootstrap", required_argument, NULL, 'b'},
     {"http", required_argument, NULL, OPT_HTTP},
     {"http-port-offset", required_argument, NULL, OPT_HTTP_OFFSET},
-    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
-    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},
+    {"output", required_argument, NULL, CLI_OPT_OUTPUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -84,22 +84,8 @@ static int cluster_opt(int c, char **argv, struct cluster_opts *o)
             return SK_OK;
         cli_error("--http-port-offset: '%s' is not a number", optarg);
         return SK_EINVAL;
-    case OPT_TIMEOUT_MS:
-        if (cli_parse_i64(optarg, 1, 3600 * 1000, &o->timeout_ms) == SK_OK)
-            return SK_OK;
-        cli_error("--timeout-ms: '%s' is not a number from 1 to 3600000", optarg);
-        return SK_EINVAL;
-    case OPT_OUTPUT:
-        if (cli_parse_output(optarg, &o->json) == SK_OK)
-            return SK_OK;
-        cli_error("--output: '%s' is not text or json", optarg);
-        return SK_EINVAL;
-    case ':':
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-        return SK_EINVAL;
     default:
-        cli_error("unknown option '%s' (see skiff cluster --help)", argv[optind - 1]);
-        return SK_EINVAL;
+        return cli_common_opt(c, argv, "cluster", &o->timeout_ms, &o->json);
     }
 }
 

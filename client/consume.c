@@ -107,12 +107,8 @@ static int consume_opt(int c, char **argv, struct consume_opts *o)
             return SK_OK;
         cli_error("--consumer-props: '%s' is not key=value (or too many)", optarg);
         return SK_EINVAL;
-    case ':':
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-        return SK_EINVAL;
     default:
-        cli_error("unknown option '%s' (see skiff consume --help)", argv[optind - 1]);
-        return SK_EINVAL;
+        return cli_common_opt(c, argv, "consume", NULL, NULL);
     }
 }
 

@@ -19,7 +19,7 @@
 /* A group id is a Kafka STRING: at most 32767 bytes. */
 #define GROUP_ID_BYTES_MAX 32767
 
-enum { OPT_TOPIC = 256, OPT_EARLIEST, OPT_LATEST, OPT_TO_OFFSET, OPT_TIMEOUT_MS, OPT_OUTPUT };
+enum { OPT_TOPIC = 256, OPT_EARLIEST, OPT_LATEST, OPT_TO_OFFSET };
 
 struct group_opts {
     const char *bootstrap;
@@ -38,8 +38,8 @@ static const struct option group_longopts[] = {
     {"to-earliest", no_argument, NULL, OPT_EARLIEST},
     {"to-latest", no_argument, NULL, OPT_LATEST},
     {"to-offset", required_argument, NULL, OPT_TO_OFFSET},
-    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
-    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},
+    {"output", required_argument, NULL, CLI_OPT_OUTPUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -83,22 +83,8 @@ static int group_opt(int c, char **argv, struct group_opts *o)
             return SK_OK;
         cli_error("--to-offset: '%s' is not an offset", optarg);
         return SK_EINVAL;
-    case OPT_TIMEOUT_MS:
-        if (cli_parse_i64(optarg, 1, 3600 * 1000, &o->timeout_ms) == SK_OK)
-            return SK_OK;
-        cli_error("--timeout-ms: '%s' is not a number from 1 to 3600000", optarg);
-        return SK_EINVAL;
-    case OPT_OUTPUT:
-        if (cli_parse_output(optarg, &o->json) == SK_OK)
-            return SK_OK;
-        cli_error("--output: '%s' is not text or json", optarg);
-        return SK_EINVAL;
-    case ':':
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-        return SK_EINVAL;
     default:
-        cli_error("unknown option '%s' (see skiff group --help)", argv[optind - 1]);
-        return SK_EINVAL;
+        return cli_common_opt(c, argv, "group", &o->timeout_ms, &o->json);
     }
 }
 

@@ -1,6 +1,7 @@
 /* skiff: command-line tool for Skiff (and any Kafka cluster), built on
  * librdkafka.  `skiff topic ...` administers topics, `skiff bench ...`
  * measures produce and consume performance. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "client/bench_opts.h"
 #include "client/cli.h"
+#include "client/opts.h"
 #include "common/sk_err.h"
 
 void cli_error(const char *fmt, ...)
@@ -18,6 +20,27 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int cli_common_opt(int c, char **argv, const char *cmd, int64_t *timeout_ms, int *json)
+{
+    if (c == CLI_OPT_TIMEOUT_MS && timeout_ms) {
+        if (cli_parse_i64(optarg, 1, 3600 * 1000, timeout_ms) == SK_OK)
+            return SK_OK;
+        cli_error("--timeout-ms: '%s' is not a number from 1 to 3600000", optarg);
+        return SK_EINVAL;
+    }
+    if (c == CLI_OPT_OUTPUT && json) {
+        if (cli_parse_output(optarg, json) == SK_OK)
+            return SK_OK;
+        cli_error("--output: '%s' is not text or json", optarg);
+        return SK_EINVAL;
+    }
+    if (c == ':')
+        cli_error("option '%s' needs a value", argv[optind - 1]);
+    else
+        cli_error("unknown option '%s' (see skiff %s --help)", argv[optind - 1], cmd);
+    return SK_EINVAL;
 }
 
 void cli_print_json(const struct sk_writer *w)

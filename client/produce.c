@@ -15,7 +15,7 @@
 #include "common/limits.h"
 #include "common/sk_err.h"
 
-enum { OPT_ACKS = 256, OPT_KEY_SEP, OPT_PARTITION, OPT_TIMEOUT_MS, OPT_PROPS };
+enum { OPT_ACKS = 256, OPT_KEY_SEP, OPT_PARTITION, OPT_PROPS };
 
 struct produce_opts {
     const char *bootstrap;
@@ -39,7 +39,7 @@ static const struct option produce_longopts[] = {
     {"acks", required_argument, NULL, OPT_ACKS},
     {"key-separator", required_argument, NULL, OPT_KEY_SEP},
     {"partition", required_argument, NULL, OPT_PARTITION},
-    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
+    {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},
     {"producer-props", required_argument, NULL, OPT_PROPS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -89,22 +89,13 @@ static int produce_opt(int c, char **argv, struct produce_opts *o)
             return SK_OK;
         cli_error("--partition: '%s' is not a partition number", optarg);
         return SK_EINVAL;
-    case OPT_TIMEOUT_MS:
-        if (cli_parse_i64(optarg, 1, 3600 * 1000, &o->timeout_ms) == SK_OK)
-            return SK_OK;
-        cli_error("--timeout-ms: '%s' is not a number from 1 to 3600000", optarg);
-        return SK_EINVAL;
     case OPT_PROPS:
         if (cli_props_add(&o->props, optarg) == SK_OK)
             return SK_OK;
         cli_error("--producer-props: '%s' is not key=value (or too many)", optarg);
         return SK_EINVAL;
-    case ':':
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-        return SK_EINVAL;
     default:
-        cli_error("unknown option '%s' (see skiff produce --help)", argv[optind - 1]);
-        return SK_EINVAL;
+        return cli_common_opt(c, argv, "produce", &o->timeout_ms, NULL);
     }
 }
 

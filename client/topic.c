@@ -21,7 +21,6 @@ enum {
     OPT_TIMEOUT_MS,
     OPT_SET,
     OPT_DELETE,
-    OPT_OUTPUT
 };
 
 struct topic_opts {
@@ -52,7 +51,7 @@ static const struct option topic_longopts[] = {
     {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
     {"set", required_argument, NULL, OPT_SET},
     {"delete", required_argument, NULL, OPT_DELETE},
-    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"output", required_argument, NULL, CLI_OPT_OUTPUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -130,18 +129,8 @@ static int one_topic_opt(int c, char **argv, struct topic_opts *o)
         }
         o->del[o->del_count++] = optarg;
         return SK_OK;
-    case OPT_OUTPUT:
-        if (cli_parse_output(optarg, &o->json) != SK_OK) {
-            cli_error("--output: '%s' is not text or json", optarg);
-            return SK_EINVAL;
-        }
-        return SK_OK;
-    case ':':
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-        return SK_EINVAL;
     default:
-        cli_error("unknown option '%s' (see skiff topic --help)", argv[optind - 1]);
-        return SK_EINVAL;
+        return cli_common_opt(c, argv, "topic", NULL, &o->json);
     }
 }
 
