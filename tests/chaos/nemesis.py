@@ -1,0 +1,229 @@
+"""Nemeses: the faults a schedule injects, each with its healing step.
+
+A schedule is drawn from a seeded RNG before anything runs: a list of
+(start_s, kind, hold_s, pick) steps.  Targets are chosen when a step runs,
+by role (the leader of a partition, a follower, the active controller) and
+the seeded `pick`, so a replay injects the same faults in the same order
+against whichever node holds that role at that moment.
+
+One fault is active at a time; each is healed before the next starts, and
+a healing restart does not wait for the node to be ready, so a next fault
+may land while it is still recovering.
+"""
+
+import os
+import random
+
+import corrupt
+
+# Faults that need nothing but processes.
+PROCESS_KINDS = ["kill-leader", "kill-follower", "kill-controller", "kill-random",
+                 "powerloss-leader", "powerloss-random", "pause-leader", "pause-random"]
+# Faults between nodes (the network layer may not support every one).
+NET_KINDS = ["isolate-leader", "isolate-controller", "majority-minority", "one-way", "lossy", "bridge"]
+# Damage to a stopped follower's segment files before it restarts.
+DISK_KINDS = ["bitflip-follower", "truncate-follower"]
+ALL_KINDS = PROCESS_KINDS + NET_KINDS + DISK_KINDS
+# Not in the default mix: every node loses power at once.  Under the default
+# flush policy nothing acknowledged may be lost even then; with a large
+# log.flush.interval.messages this is the fault that shows what is at stake.
+EXTRA_KINDS = ["powerloss-all"]
+
+
+def plan(seed, duration_s, kinds, n_nodes):
+    """The seeded fault schedule: [(start_s, kind, hold_s, pick)]."""
+    rng = random.Random(seed)
+    if n_nodes < 5 and "bridge" in kinds:
+        kinds = [k for k in kinds if k != "bridge"]
+    steps, t = [], rng.uniform(1.0, 2.5)
+    while t < duration_s:
+        kind = rng.choice(kinds)
+        hold = rng.uniform(1.5, 4.0)
+        steps.append((round(t, 2), kind, round(hold, 2), rng.random()))
+        t += hold + rng.uniform(0.5, 2.0)
+    return steps
+
+
+class Nemesis:
+    def __init__(self, cluster, net, topic, partitions, timeline):
+        self.c = cluster
+        self.net = net
+        self.topic = topic
+        self.partitions = partitions
+        self.timeline = timeline
+        self.counts = {}
+        self.power_lost_bytes = 0
+
+    # ------------------------------------------------------------- targets
+
+    def _partition_view(self, pick):
+        ps = self.c.partitions(self.topic)
+        if not ps:
+            return None
+        keys = sorted(ps)
+        return ps[keys[int(pick * len(keys)) % len(keys)]]
+
+    def _leader(self, pick):
+        p = self._partition_view(pick)
+        return p["leader"] if p and p["leader"] > 0 else self._random(pick)
+
+    def _follower(self, pick):
+        p = self._partition_view(pick)
+        if p:
+            others = [r for r in p["replicas"] if r != p["leader"]]
+            if others:
+                return others[int(pick * 1000) % len(others)]
+        return self._random(pick)
+
+    def _controller(self, pick):
+        cid = self.c.controller()
+        return cid if cid > 0 else self._random(pick)
+
+    def _random(self, pick):
+        ids = sorted(self.c.nodes)
+        return ids[int(pick * len(ids)) % len(ids)]
+
+    # -------------------------------------------------------------- faults
+
+    def inject(self, kind, pick, rng):
+        """Applies one fault; returns a heal function."""
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        role, _, who = kind.partition("-")
+        if kind == "powerloss-all":
+            return self._powerloss_all()
+        if role in ("kill", "powerloss"):
+            node = self.c.nodes[self._target(who, pick)]
+            node.kill()
+            note = ""
+            if role == "powerloss":
+                rep = node.power_loss()
+                self.power_lost_bytes += rep.get("dropped_bytes", 0)
+                note = " unsynced bytes dropped=%d" % rep.get("dropped_bytes", 0)
+            self.log("%s node %d%s" % (kind, node.id, note))
+            return lambda: self._restart(node)
+        if role == "pause":
+            node = self.c.nodes[self._target(who, pick)]
+            node.pause()
+            self.log("%s node %d (SIGSTOP)" % (kind, node.id))
+            return lambda: self._resume(node)
+        if kind in ("bitflip-follower", "truncate-follower"):
+            return self._damage(kind, pick, rng)
+        return self._net_fault(kind, pick, rng)
+
+    def _target(self, who, pick):
+        return {"leader": self._leader, "follower": self._follower, "controller": self._controller,
+                "random": self._random}[who](pick)
+
+    def _net_fault(self, kind, pick, rng):
+        ids = sorted(self.c.nodes)
+        if kind == "isolate-leader" or kind == "isolate-controller":
+            target = self._leader(pick) if kind == "isolate-leader" else self._controller(pick)
+            self.net.isolate(target)
+        elif kind == "majority-minority":
+            shuffled = ids[:]
+            rng.shuffle(shuffled)
+            k = len(ids) // 2
+            self.net.partition([shuffled[:k], shuffled[k:]])
+        elif kind == "bridge":
+            # Two halves that only one node (the bridge) connects.
+            shuffled = ids[:]
+            rng.shuffle(shuffled)
+            mid = shuffled[0]
+            a, b = shuffled[1:3], shuffled[3:]
+            for x in a:
+                for y in b:
+                    self.net.cut(x, y)
+                    self.net.cut(y, x)
+            self.log("bridge via node %d: %s | %s" % (mid, a, b))
+        elif kind == "one-way":
+            src = self._leader(pick)
+            for dst in ids:
+                if dst != src:
+                    self.net.cut(src, dst)
+        elif kind == "lossy":
+            a = self._leader(pick)
+            for b in ids:
+                if b != a:
+                    self.net.loss(a, b, 30)
+                    self.net.loss(b, a, 30)
+        self.log("%s: %s" % (kind, self.net.describe()))
+        return self._heal_net
+
+    def _damage(self, kind, pick, rng):
+        p = self._partition_view(pick)
+        target = self._follower(pick)
+        node = self.c.nodes[target]
+        node.kill()
+        dirs = [d for idx, d in node.partition_dirs(self.topic) if p is None or idx == p["partition"]]
+        what = "no partition directory"
+        if dirs:
+            if kind == "bitflip-follower":
+                what = corrupt.flip_bit(dirs[0], rng)
+            else:
+                what = corrupt.truncate_tail(dirs[0], rng, 4096)
+        self.log("%s node %d: %s" % (kind, node.id, what))
+        return lambda: self._restart(node)
+
+    def _powerloss_all(self):
+        victims = [n for n in self.c.nodes.values() if n.alive()]
+        for node in victims:
+            node.kill()
+        dropped = 0
+        for node in victims:
+            dropped += node.power_loss().get("dropped_bytes", 0)
+        self.power_lost_bytes += dropped
+        self.log("powerloss-all nodes %s: unsynced bytes dropped=%d" % ([n.id for n in victims], dropped))
+
+        def heal():
+            for node in victims:
+                self._restart(node)
+        return heal
+
+    # ------------------------------------------------------------- healing
+
+    def _restart(self, node):
+        if not node.alive():
+            node.start()
+            self.log("restart node %d" % node.id)
+
+    def _resume(self, node):
+        node.resume()
+        self.log("resume node %d (SIGCONT)" % node.id)
+
+    def _heal_net(self):
+        self.net.heal()
+        self.log("heal network")
+
+    def heal_all(self):
+        """Ends every fault: network healed, paused nodes resumed, dead nodes restarted."""
+        self.net.heal()
+        for node in self.c.nodes.values():
+            if node.alive():
+                node.resume()
+            else:
+                node.start()
+        self.log("heal all")
+
+    def log(self, what):
+        self.timeline.append((self.timeline_now(), what))
+
+    timeline_now = staticmethod(lambda: 0.0)
+
+
+def describe_counts(counts):
+    return ",".join("%s=%d" % kv for kv in sorted(counts.items())) or "none"
+
+
+def supported_kinds(net, kinds):
+    """Drops network kinds the mode cannot inject (lossy needs packet loss)."""
+    out = []
+    for k in kinds:
+        if k == "lossy" and not getattr(net, "supports_loss", True):
+            continue
+        out.append(k)
+    return out
+
+
+def env_kinds(default):
+    v = os.environ.get("CHAOS_FAULTS", "")
+    return [k for k in v.split(",") if k] if v else default
