@@ -281,13 +281,13 @@ static void load_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct group_coordinator *gc = arg;
-    bool more = false;
+    bool more = false, waiting = false;
     for (int32_t i = 0; i < gc->n_partitions; i++) {
         struct gc_partition *gp = &gc->parts[i];
         if (gp->state != GC_LOADING)
             continue;
-        bool done = false;
-        int rc = gstore_load_step(gc, i, &done);
+        bool done = false, wait = false;
+        int rc = gstore_load_step(gc, i, &done, &wait);
         if (rc) {
             /* The partition stays loading: serving its groups from a partial
              * replay could hand out offsets older than committed ones. */
@@ -299,12 +299,19 @@ static void load_cb(evutil_socket_t fd, short what, void *arg)
             gp->state = GC_LOADED;
             SK_INFO("group_partition_loaded", "partition=%d epoch=%d offset=%lld", i, gp->leader_epoch,
                     (long long)gp->load_offset);
+        } else if (wait) {
+            waiting = true;
         } else {
             more = true;
         }
     }
-    if (more)
+    if (more) {
         event_active(gc->load_ev, EV_TIMEOUT, 0);
+    } else if (waiting) {
+        /* The high watermark moves with follower fetches; look again soon. */
+        struct timeval tv = {0, SK_GROUP_LOAD_RETRY_MS * 1000};
+        event_add(gc->load_ev, &tv);
+    }
 }
 
 void group_coordinator_partition_elected(struct group_coordinator *gc, int32_t partition,

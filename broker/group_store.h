@@ -54,8 +54,11 @@ void gstore_detach(struct gstore_write *w);
 void gstore_fail_all(struct group_coordinator *gc, int32_t partition, int16_t error);
 
 /* Replays up to SK_GROUP_LOAD_STEP_BYTES of the partition; *done once the
- * replay reached the high watermark.  0 or an SK_E* error (the load stops). */
-int gstore_load_step(struct group_coordinator *gc, int32_t partition, bool *done);
+ * replay reached the high watermark and that is the partition's log end;
+ * *waiting when the replay is at the high watermark but the log holds more
+ * (a new leader whose followers have not fetched yet).  0 or an SK_E* error
+ * (the load stops). */
+int gstore_load_step(struct group_coordinator *gc, int32_t partition, bool *done, bool *waiting);
 
 /* Applies one decoded record at log offset `offset`.  `replay` is true while
  * loading: group metadata records then replace the group's membership; live

@@ -186,6 +186,9 @@
 /* Bytes of __consumer_offsets read per step while a coordinator loads a
  * partition, so loading never stalls the event loop for long. */
 #define SK_GROUP_LOAD_STEP_BYTES (1024 * 1024)
+/* A group partition whose replay waits for its high watermark to reach the
+ * log end looks again this often: followers fetch within milliseconds. */
+#define SK_GROUP_LOAD_RETRY_MS 10
 
 static_assert((uint64_t)SK_GROUP_MEMBERS_MAX * 2 * SK_GROUP_MEMBER_BYTES_MAX < SK_SOCKET_REQUEST_MAX_BYTES_MAX,
               "a full group's metadata and assignments fit in one record batch");
