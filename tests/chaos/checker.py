@@ -80,7 +80,7 @@ from bisect import bisect_left
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from checker_history import HistoryError, load_normalized, normalize  # noqa: E402
+from checker_history import HistoryError, load_normalized, normalize  # noqa: E402,F401
 
 KINDS = (
     ("lost-write", "an acknowledged write is missing from the final read at its offset"),
@@ -179,6 +179,8 @@ def _lost_why(send, final, held, positions):
     have = held.get(p, {})
     if o in have:
         there = "holds value %r there" % (have[o],)
+    elif have and min(have) < o < max(have):
+        there = "has no record at offset %d (a gap in %d..%d)" % (o, min(have), max(have))
     elif have:
         there = "has offsets %d..%d only" % (min(have), max(have))
     else:
@@ -206,8 +208,8 @@ def check_lost(ix, stats):
             if held.get(p, {}).get(o) != v:
                 positions = ix.read_pos.get(v, {})
                 out.append(_excerpt(_lost_why(send, final, held, positions),
-                                    [send["id"], final["id"]], partition=p,
-                                    offsets=[o], value=v, acks=send.get("acks")))
+                                    [send["id"], final["id"]], positions=[(p, o)],
+                                    value=v, acks=send.get("acks")))
                 break
     stats["lost"] = len(out)
     stats["lost_acks_1"] = sum(1 for e in out if e["acks"] in (0, 1))
@@ -225,7 +227,7 @@ def check_inconsistent(ix, stats):
             ops.extend(srcs[:2])
         why = "p%d@%d seen as %s" % (p, o, ", ".join(
             "%r (op %s)" % (v, ",".join(map(str, srcs))) for v, srcs in vals.items()))
-        out.append(_excerpt(why, ops, partition=p, offsets=[o], values=list(vals)))
+        out.append(_excerpt(why, ops, positions=[(p, o)], values=list(vals)))
     return out
 
 
@@ -238,8 +240,7 @@ def check_positions(ix, stats):
         if len(positions) > 1:
             dup.append(_excerpt("value %r read at %s" % (v, where),
                                 list(positions.values())[:EXCERPT_OPS_MAX], value=v,
-                                partition=next(iter(positions))[0],
-                                offsets=sorted(o for _, o in positions)))
+                                positions=sorted(positions)))
         send = ix.send_of.get(v)
         if send is None or send["outcome"] != "ok":
             continue
@@ -248,7 +249,7 @@ def check_positions(ix, stats):
             wrong.append(_excerpt(
                 "send acked value %d at p%d@%d; it was read at %s" % (v, ack[0], ack[1], where),
                 [send["id"]] + list(positions.values())[:EXCERPT_OPS_MAX - 1],
-                value=v, partition=ack[0], offsets=[ack[1]] + [o for _, o in positions]))
+                value=v, positions=[ack] + sorted(positions)))
     return {"wrong-offset": wrong, "duplicate": dup}
 
 
@@ -259,7 +260,7 @@ def check_read_origins(ix, stats):
         send = ix.send_of.get(v)
         first = ix.first_read[v]
         (p, o), rid = next(iter(positions.items()))
-        fields = {"value": v, "partition": p, "offsets": [o]}
+        fields = {"value": v, "positions": [(p, o)]}
         if send is None:
             phantom.append(_excerpt("value %r read at p%d@%d (op %d) was never sent"
                                     % (v, p, o, rid), [rid], **fields))
@@ -294,7 +295,7 @@ def _walk_reads(key, pairs, last, op_id, out):
                 why = "session %s p%d: offset %d (op %d) then %d (op %d): %s" % (
                     key[0], key[1], po, pid, o, op_id, what)
                 ops = [pid] if pid == op_id else [pid, op_id]
-                out.append((kind, _excerpt(why, ops, partition=key[1], offsets=[po, o],
+                out.append((kind, _excerpt(why, ops, positions=[(key[1], po), (key[1], o)],
                                            session=key[0])))
         last[key] = (o, op_id)
 
@@ -381,7 +382,8 @@ def _commit_key_check(key, commits, reads, out):
         why = "group %s p%d: committed read op %d returned %d after op %d had %s %d" % (
             key[0], key[1], c["id"], x, best[1],
             "committed" if best[1] in {w["id"] for w in commits} else "read", best[0])
-        out.append(_excerpt(why, ops, group=key[0], partition=key[1], offsets=[best[0], x]))
+        out.append(_excerpt(why, ops, group=key[0], partition=key[1],
+                            committed_offsets=[best[0], x]))
 
 
 def check_commits(ix, stats):
@@ -420,8 +422,8 @@ def check_order(ix, stats):
                       "before send op %d (value %d) was invoked at %.6f and got offset %d" % (
                           p, top["id"], top["value"], top["offset"], top["complete_t"],
                           b["id"], b["value"], b["invoke_t"], b["offset"])
-                out.append(_excerpt(why, [top["id"], b["id"]], partition=p,
-                                    offsets=[top["offset"], b["offset"]]))
+                out.append(_excerpt(why, [top["id"], b["id"]],
+                                    positions=[(p, top["offset"]), (p, b["offset"])]))
     return out
 
 
@@ -515,17 +517,28 @@ def check(history):
     return check_ops(normalize(history))
 
 
-def _focus_reads(op, partition, offsets, limit=8):
-    """The entries of one partition of a poll or final read near `offsets`."""
-    pairs = op["reads"].get(partition, [])
-    if not pairs:
-        return "p%d: no records" % partition
-    wanted = set(offsets or [])
-    near = [(o, v) for o, v in pairs if any(abs(o - w) <= 1 for w in wanted)] or pairs[:limit]
-    shown = " ".join("%d:%r" % e for e in near[:limit])
-    more = " ..." if len(near) > limit else ""
-    return "p%d [%s%s] (%d records %d..%d)" % (partition, shown, more, len(pairs),
-                                               pairs[0][0], pairs[-1][0])
+def _focus_reads(op, positions, limit=8):
+    """The entries of a poll or final read near the positions of an excerpt,
+    per partition; the whole op in brief when the excerpt names none."""
+    wanted = {}
+    for p, o in positions or ():
+        wanted.setdefault(p, set()).add(o)
+    if not wanted:
+        return "%d partitions" % len(op["reads"])
+    parts = []
+    for p, offsets in wanted.items():
+        pairs = op["reads"].get(p, [])
+        if not pairs:
+            if op["f"] == "final_read":
+                parts.append("p%d: no records" % p)
+            continue
+        near = [(o, v) for o, v in pairs if any(abs(o - w) <= 1 for w in offsets)]
+        near = near or pairs[:limit]
+        shown = " ".join("%d:%r" % e for e in near[:limit])
+        more = " ..." if len(near) > limit else ""
+        parts.append("p%d [%s%s] (%d records, offsets %d..%d as returned)" % (
+            p, shown, more, len(pairs), pairs[0][0], pairs[-1][0]))
+    return "; ".join(parts)
 
 
 def _op_line(op, excerpt):
@@ -538,12 +551,14 @@ def _op_line(op, excerpt):
     elif f in ("commit", "committed"):
         tail = "group=%s p%d offset=%s" % (op["group"], op["partition"], op["offset"])
     elif f in ("poll", "final_read"):
-        tail = "session=%s " % op["session"] if f == "poll" else \
-            "log_start=%s " % op["log_start"].get(excerpt.get("partition"), 0)
-        if "partition" in excerpt:
-            tail += _focus_reads(op, excerpt["partition"], excerpt.get("offsets"))
+        positions = excerpt.get("positions")
+        if f == "poll":
+            tail = "session=%s " % op["session"]
         else:
-            tail += "%d partitions" % len(op["reads"])
+            named = sorted({p for p, _ in positions or ()})
+            tail = "log_start=%s " % ",".join(
+                "p%d:%d" % (p, op["log_start"].get(p, 0)) for p in named)
+        tail += _focus_reads(op, positions)
     else:
         tail = "elapsed_s=%s bound_s=%s" % (op.get("elapsed_s"), op.get("bound_s"))
     err = " error=%s" % op["error"] if op.get("error") else ""
