@@ -33,6 +33,13 @@ lost-write          An ok send whose acknowledged offset is at or above its
                     outcome info or fail are never lost.  Acknowledged offsets
                     below log_start are not lost (retention removed them);
                     they are counted in stats["below_log_start"].
+vanished-read       A value whose send has outcome info, read by an ok poll
+                    at (p, o) with o at or above log_start in some final read
+                    F, where F holds no record at offset o and does not hold
+                    the value anywhere: a consumer saw the write take effect,
+                    and the log lost it.  (If F holds another value at o, that
+                    is inconsistent-offset; if F holds the value elsewhere,
+                    duplicate.  An ok send's value is covered by lost-write.)
 inconsistent-offset A position seen with two or more different values, over
                     all reads and all acknowledgements.
 wrong-offset        A value of an ok send that was read, but never at the
@@ -72,6 +79,39 @@ incomplete-history  The history has sends but no ok final_read, so lost
 Several kinds can describe one fault: an acknowledgement naming the wrong
 offset, for example, is a lost-write and a wrong-offset, and an
 inconsistent-offset if another value sits at the acknowledged position.
+
+WHAT THE HISTORY MUST GUARANTEE for the anomalies to mean broker bugs
+- A send's `offset` is its record's own offset (batch base offset + index).
+- The producer never re-sends a value, itself or inside the client library
+  (retries off, or an idempotent producer): a client-side retry of a send
+  whose first attempt landed would show as a duplicate.
+- Poll reads are what the consumer returned to the application (clients drop
+  the records of a fetched batch that lie below the fetch position).
+- A consumer that restarts, seeks or is given a new assignment starts a new
+  session string.
+- With acks=1 Kafka itself may lose acknowledged writes on leader failover;
+  such losses are still reported (stats["lost_acks_1"] counts them).
+
+API
+check(history) -> Result          history: list of op dicts as above; raises
+                                  HistoryError (a ValueError) if malformed.
+Result.valid                      True when no anomaly was found.
+Result.anomalies                  {kind: [excerpt]}, kinds in KIND_NAMES order;
+                                  an excerpt is a dict with "why" (one line),
+                                  "ops" (the ids of the ops that break the
+                                  property) and, by kind, "positions"
+                                  [(partition, offset)], "value", "group",
+                                  "partition", "session".
+Result.stats                      counts: sends, send_ok/fail/info, acknowledged,
+                                  lost, lost_acks_1, below_log_start, polls,
+                                  poll_ok/fail/info, empty_polls, read_entries,
+                                  values_read, final_values, info_sends_read,
+                                  info_sends_in_final, commits, commit_ok/...,
+                                  committed_ok, sessions, groups, partitions,
+                                  final_read_ok, liveness_ok, ops.
+format(result, history, max_per_kind=5) -> str
+                                  the report: verdict, stats, then each violated
+                                  property with its excerpts and their ops.
 """
 
 import os
@@ -84,6 +124,7 @@ from checker_history import HistoryError, load_normalized, normalize  # noqa: E4
 
 KINDS = (
     ("lost-write", "an acknowledged write is missing from the final read at its offset"),
+    ("vanished-read", "a consumer read an info send's value that the final log no longer holds"),
     ("inconsistent-offset", "one (partition, offset) was seen holding different values"),
     ("wrong-offset", "a value was read, but never at the offset its send acknowledged"),
     ("duplicate", "one value was read at more than one (partition, offset)"),
@@ -91,7 +132,7 @@ KINDS = (
     ("nonmonotonic-poll", "a session's reads of a partition went back or repeated"),
     ("aborted-read", "a value was read whose send failed (had no effect)"),
     ("phantom-read", "a value was read that no send had produced (yet)"),
-    ("commit-backwards", "a committed-offset read returned an offset older than one already in place"),
+    ("commit-backwards", "a committed-offset read returned an offset older than one in place"),
     ("order", "a send that completed earlier got a higher offset than a later send"),
     ("liveness", "the cluster did not recover within the bound after healing"),
     ("incomplete-history", "the history has no ok final read; lost writes were not checked"),
@@ -141,6 +182,13 @@ class _Index:
                 if f == "final_read":
                     self.finals.append(op)
                 self._index_reads(op)
+        # Per final read: {partition: {offset: value}} and the set of values.
+        self.final_held = {f["id"]: {p: dict(pairs) for p, pairs in f["reads"].items()}
+                           for f in self.finals}
+        self.final_values = {f["id"]: {v for pairs in f["reads"].values() for _, v in pairs}
+                             for f in self.finals}
+        self.final_bounds = {fid: {p: (min(have), max(have)) for p, have in held.items() if have}
+                             for fid, held in self.final_held.items()}
 
     def _observe(self, pos, value, op_id):
         vals = self.pos_values.setdefault(pos, {})
@@ -169,20 +217,16 @@ def _excerpt(why, ops, **fields):
     return e
 
 
-def _final_maps(finals):
-    """{final id: {partition: {offset: value}}} for position look-ups."""
-    return {f["id"]: {p: dict(pairs) for p, pairs in f["reads"].items()} for f in finals}
-
-
-def _lost_why(send, final, held, positions):
+def _lost_why(ix, send, final, positions):
     p, o, v = send["partition"], send["offset"], send["value"]
-    have = held.get(p, {})
+    have = ix.final_held[final["id"]].get(p, {})
+    bounds = ix.final_bounds[final["id"]].get(p)
     if o in have:
         there = "holds value %r there" % (have[o],)
-    elif have and min(have) < o < max(have):
-        there = "has no record at offset %d (a gap in %d..%d)" % (o, min(have), max(have))
-    elif have:
-        there = "has offsets %d..%d only" % (min(have), max(have))
+    elif bounds and bounds[0] < o < bounds[1]:
+        there = "has no record at offset %d (a gap in %d..%d)" % (o, bounds[0], bounds[1])
+    elif bounds:
+        there = "has offsets %d..%d only" % bounds
     else:
         there = "has no records in partition %d" % p
     elsewhere = sorted(positions) if positions else []
@@ -194,7 +238,7 @@ def _lost_why(send, final, held, positions):
 
 def check_lost(ix, stats):
     out = []
-    held_by = _final_maps(ix.finals)
+    held_by = ix.final_held
     below = set()
     for send in ix.send_of.values():
         if send["outcome"] != "ok":
@@ -207,13 +251,37 @@ def check_lost(ix, stats):
             held = held_by[final["id"]]
             if held.get(p, {}).get(o) != v:
                 positions = ix.read_pos.get(v, {})
-                out.append(_excerpt(_lost_why(send, final, held, positions),
+                out.append(_excerpt(_lost_why(ix, send, final, positions),
                                     [send["id"], final["id"]], positions=[(p, o)],
                                     value=v, acks=send.get("acks")))
                 break
     stats["lost"] = len(out)
     stats["lost_acks_1"] = sum(1 for e in out if e["acks"] in (0, 1))
     stats["below_log_start"] = len(below)
+    return out
+
+
+def check_vanished(ix, stats):
+    """vanished-read: an info send's value that a poll read, gone from the log."""
+    out = []
+    for v, positions in ix.read_pos.items():
+        send = ix.send_of.get(v)
+        if send is None or send["outcome"] != "info":
+            continue
+        for final in ix.finals:
+            if v in ix.final_values[final["id"]]:
+                continue
+            held = ix.final_held[final["id"]]
+            gone = [(p, o) for p, o in positions if o >= final["log_start"].get(p, 0)
+                    and o not in held.get(p, {})]
+            if gone:
+                p, o = gone[0]
+                why = "value %d (send info) read at p%d@%d by op %d; final read id=%d has " \
+                      "no record there and not the value anywhere" % (
+                          v, p, o, positions[(p, o)], final["id"])
+                out.append(_excerpt(why, [send["id"], positions[(p, o)], final["id"]],
+                                    positions=gone, value=v))
+                break
     return out
 
 
@@ -290,7 +358,8 @@ def _walk_reads(key, pairs, last, op_id, out):
             if o > po + 1:
                 kind, what = "poll-skip", "skipped %d offset(s)" % (o - po - 1)
             elif o <= po:
-                kind, what = "nonmonotonic-poll", "went back %d" % (po - o) if o < po else "repeated"
+                kind = "nonmonotonic-poll"
+                what = ("went back %d" % (po - o)) if o < po else "repeated"
             if kind:
                 why = "session %s p%d: offset %d (op %d) then %d (op %d): %s" % (
                     key[0], key[1], po, pid, o, op_id, what)
@@ -364,6 +433,7 @@ def _commit_key_check(key, commits, reads, out):
             last_write[x] = max(last_write.get(x, float("-inf")), op["complete_t"])
         if op["outcome"] == "ok":
             witnesses.append(op)
+    commit_ids = {w["id"] for w in witnesses}
     witnesses.extend(reads)
     invokes = sorted(w["invoke_t"] for w in witnesses)
     tree = _SuffixMax(len(invokes))
@@ -381,7 +451,7 @@ def _commit_key_check(key, commits, reads, out):
         ops = [best[1], c["id"]]
         why = "group %s p%d: committed read op %d returned %d after op %d had %s %d" % (
             key[0], key[1], c["id"], x, best[1],
-            "committed" if best[1] in {w["id"] for w in commits} else "read", best[0])
+            "committed" if best[1] in commit_ids else "read", best[0])
         out.append(_excerpt(why, ops, group=key[0], partition=key[1],
                             committed_offsets=[best[0], x]))
 
@@ -449,6 +519,7 @@ def check_complete(ix, stats):
 
 CHECKS = (
     ("lost-write", check_lost),
+    ("vanished-read", check_vanished),
     ("inconsistent-offset", check_inconsistent),
     (None, check_positions),
     (None, check_read_origins),
@@ -533,7 +604,7 @@ def _focus_reads(op, positions, limit=8):
                 parts.append("p%d: no records" % p)
             continue
         near = [(o, v) for o, v in pairs if any(abs(o - w) <= 1 for w in offsets)]
-        near = near or pairs[:limit]
+        near = near or pairs[-limit:]
         shown = " ".join("%d:%r" % e for e in near[:limit])
         more = " ..." if len(near) > limit else ""
         parts.append("p%d [%s%s] (%d records, offsets %d..%d as returned)" % (
@@ -546,8 +617,11 @@ def _op_line(op, excerpt):
                                                   op["invoke_t"], op["complete_t"])
     f = op["f"]
     if f == "send":
-        tail = "p%d value=%d offset=%s acks=%s" % (op["partition"], op["value"], op["offset"],
-                                                  op.get("acks"))
+        tail = "p%d value=%d" % (op["partition"], op["value"])
+        if op["offset"] is not None:
+            tail += " offset=%d" % op["offset"]
+        if op.get("acks") is not None:
+            tail += " acks=%d" % op["acks"]
     elif f in ("commit", "committed"):
         tail = "group=%s p%d offset=%s" % (op["group"], op["partition"], op["offset"])
     elif f in ("poll", "final_read"):

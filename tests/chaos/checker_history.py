@@ -83,7 +83,7 @@ class _Field:
 
 
 def _show(x):
-    s = json.dumps(x) if not isinstance(x, float) else repr(x)
+    s = json.dumps(x, default=repr) if not isinstance(x, float) else repr(x)
     return s if len(s) <= 40 else s[:37] + "..."
 
 

@@ -8,7 +8,6 @@ produces must not be flagged, and the CLI must turn bad input into a clear
 error with exit code 2.  Prints one line per case and `N passed, M failed`.
 """
 
-import copy
 import json
 import os
 import subprocess
@@ -155,6 +154,16 @@ def case_lost_write_other_value_there():
     expect("lost-write" in r.anomalies, summary(r))
     # The acknowledgement and the final read disagree about the position.
     expect(set(r.anomalies) == {"lost-write", "inconsistent-offset"}, summary(r))
+
+
+def case_vanished_read():
+    """An info send that a consumer read, then missing from the final log."""
+    h = _small_log()[:2] + [
+        _op(4, 2, "poll", 0.8, 0.9, session="s1", mode="assign",
+            reads={"0": [[0, 1], [1, 2]]}),
+        _op(5, 3, "final_read", 1.0, 1.1, reads={"0": [[0, 1]]}, log_start={"0": 0}),
+    ]
+    expect_only(h, "vanished-read")
 
 
 def case_inconsistent_offset():
