@@ -47,9 +47,9 @@ wrong-offset        A value of an ok send that was read, but never at the
 duplicate           A value read at two or more different positions.
 poll-skip           Within one session, two consecutive reads of a partition
                     at offsets a then b with b > a + 1.  A session is the ok
-                    polls carrying one `session` string, taken in order of
-                    invoke_t (then id), each poll's reads in the order
-                    returned.  Each final read is also checked this way, per
+                    polls of one proc carrying one `session` string, taken
+                    in order of invoke_t (then id), each poll's reads in the
+                    order returned.  Each final read is also checked this way, per
                     partition, starting from log_start: a first offset above
                     log_start is a skip.  Empty polls and failed polls change
                     nothing; an info poll ends the session's continuity (it
@@ -347,8 +347,8 @@ def check_read_origins(ix, stats):
 def _walk_reads(key, pairs, last, op_id, out):
     """Checks one poll's reads of one partition against the session's last read.
 
-    `last` maps the (session, partition) key to (offset, op id); returns
-    nothing and appends (kind, excerpt) pairs to out.
+    key is (session label, partition); `last` maps it to (offset, op id).
+    Appends (kind, excerpt) pairs to out.
     """
     for o, _ in pairs:
         prev = last.get(key)
@@ -361,7 +361,7 @@ def _walk_reads(key, pairs, last, op_id, out):
                 kind = "nonmonotonic-poll"
                 what = ("went back %d" % (po - o)) if o < po else "repeated"
             if kind:
-                why = "session %s p%d: offset %d (op %d) then %d (op %d): %s" % (
+                why = "%s p%d: offset %d (op %d) then %d (op %d): %s" % (
                     key[0], key[1], po, pid, o, op_id, what)
                 ops = [pid] if pid == op_id else [pid, op_id]
                 out.append((kind, _excerpt(why, ops, positions=[(key[1], po), (key[1], o)],
@@ -370,14 +370,17 @@ def _walk_reads(key, pairs, last, op_id, out):
 
 
 def check_sessions(ix, stats):
+    """poll-skip and nonmonotonic-poll.  A session belongs to one consumer,
+    so it is keyed by (proc, session): two consumers that happen to name
+    their sessions alike are not mixed up."""
     polls = [op for op in ix.ops if op["f"] == "poll" and op["outcome"] in ("ok", "info")
              and op.get("session") is not None]
     polls.sort(key=lambda op: (op["invoke_t"], op["id"]))
     last = {}
-    open_keys = {}              # session -> keys in `last`, to end them on an info poll
+    open_keys = {}              # session label -> keys in `last`, ended by an info poll
     found = []
     for op in polls:
-        s = op["session"]
+        s = "proc %d session %s" % (op["proc"], op["session"])
         if op["outcome"] == "info":
             for key in open_keys.pop(s, ()):
                 last.pop(key, None)
@@ -387,7 +390,7 @@ def check_sessions(ix, stats):
             open_keys.setdefault(s, set()).add(key)
             _walk_reads(key, pairs, last, op["id"], found)
     for final in ix.finals:
-        s = "final_read:%d" % final["id"]
+        s = "final_read id=%d" % final["id"]
         for p, pairs in final["reads"].items():
             start = final["log_start"].get(p, 0)
             last[(s, p)] = (start - 1, final["id"])
@@ -545,7 +548,7 @@ def _stats(ix):
     s["empty_polls"] = sum(1 for op in ix.ops if op["f"] == "poll" and op["outcome"] == "ok"
                            and not any(op["reads"].values()))
     s["commits"] = sum(s["commit_" + o] for o in ("ok", "fail", "info"))
-    s["sessions"] = len({op["session"] for op in ix.ops
+    s["sessions"] = len({(op["proc"], op["session"]) for op in ix.ops
                          if op["f"] == "poll" and op.get("session") is not None})
     s["groups"] = len({op["group"] for op in ix.ops if op["f"] in ("commit", "committed")})
     parts = {op["partition"] for op in ix.ops if op["f"] == "send"}

@@ -87,11 +87,22 @@ def _show(x):
     return s if len(s) <= 40 else s[:37] + "..."
 
 
+def _is_canonical_decimal(s):
+    """True for the exact text str(int) produces; bounded so a hostile
+    string of digits cannot make int() expensive."""
+    if not s or len(s) > 40:
+        return False
+    digits = s[1:] if s[0] == "-" else s
+    if not digits.isascii() or not digits.isdigit():
+        return False
+    return str(int(s)) == s
+
+
 def _partition_key(fld, key, name):
     """Partitions appear as JSON object keys, so "3" and 3 both mean 3."""
     if _is_int(key):
         p = key
-    elif isinstance(key, str) and key.strip().lstrip("-").isdigit():
+    elif isinstance(key, str) and _is_canonical_decimal(key):
         p = int(key)
     else:
         fld.fail("%s: partition key %s is not an integer" % (name, _show(key)))
@@ -103,8 +114,10 @@ def _partition_key(fld, key, name):
 def _reads(fld, name):
     """{partition: [[offset, value], ...]} -> {int: [(offset, value), ...]}.
 
-    Values are kept as they are if they are ints, strings or null: a record
-    the harness could not parse is still evidence (it is read but never sent).
+    Record values are the ASCII decimal of the sent int, so a canonical
+    decimal string ("1234", not "01234" or " 1234") counts as that int.  Any
+    other string or null is kept as it is: a record the harness could not
+    parse is still evidence (a value read that no send carries).
     """
     raw = fld.get(name)
     if not isinstance(raw, dict):
@@ -125,7 +138,9 @@ def _reads(fld, name):
             if not _is_int(off) or off < 0:
                 fld.fail("%s[%d][%d]: offset must be a non-negative integer, got %s"
                          % (name, p, i, _show(off)))
-            if not (val is None or _is_int(val) or isinstance(val, str)):
+            if isinstance(val, str) and _is_canonical_decimal(val):
+                val = int(val)
+            elif not (val is None or _is_int(val) or isinstance(val, str)):
                 fld.fail("%s[%d][%d]: value must be an integer, string or null, got %s"
                          % (name, p, i, _show(val)))
             pairs.append((off, val))
@@ -162,8 +177,11 @@ def _normalize_specific(fld, f, outcome, n):
     elif f in ("commit", "committed"):
         n["group"] = fld.str("group")
         n["partition"] = fld.int("partition", 0)
+        # A failed commit had no effect and a committed read that did not
+        # succeed returned nothing, so only those may leave the offset out.
         minimum = -1 if f == "committed" else 0
-        n["offset"] = fld.int("offset", minimum, required=(ok or f == "commit"))
+        needed = ok or (f == "commit" and outcome == "info")
+        n["offset"] = fld.int("offset", minimum, required=needed)
     elif f == "final_read":
         n["reads"] = _reads(fld, "reads") if ok else {}
         n["log_start"] = _log_start(fld) if ok else {}
@@ -193,7 +211,7 @@ def normalize_op(op, where):
     return n
 
 
-def normalize(history, line_numbers=None):
+def normalize(history, line_numbers=None, source=None):
     """Validates a whole history; returns normalised ops in history order.
 
     Also checks what holds across ops: ids are unique and no value is sent
@@ -206,7 +224,10 @@ def normalize(history, line_numbers=None):
     seen_ids = {}
     sent_values = {}
     for i, op in enumerate(history):
-        where = ("line %d" % line_numbers[i]) if line_numbers else ("op #%d" % i)
+        if line_numbers:
+            where = "%s:%d" % (source, line_numbers[i]) if source else "line %d" % line_numbers[i]
+        else:
+            where = "op #%d" % i
         n = normalize_op(op, where)
         if n["id"] in seen_ids:
             raise HistoryError("%s: id %d already used by %s" % (where, n["id"], seen_ids[n["id"]]))
@@ -269,7 +290,4 @@ def _parse_line(path, lineno, raw):
 def load_normalized(path):
     """load() then normalize(), with errors naming the file and line."""
     ops, line_numbers = load(path)
-    try:
-        return normalize(ops, line_numbers)
-    except HistoryError as e:
-        raise HistoryError("%s: %s" % (path, e))
+    return normalize(ops, line_numbers, path)

@@ -444,6 +444,43 @@ def case_info_poll_ends_continuity():
     expect_valid(h)
 
 
+def case_session_names_shared_by_two_consumers():
+    """Two consumers both call their session "s1"; their reads interleave in
+    time but each is contiguous on its own."""
+    h = _small_log() + [
+        _op(4, 2, "poll", 0.8, 0.9, session="s1", mode="assign", reads={"0": [[0, 1]]}),
+        _op(5, 5, "poll", 0.85, 0.95, session="s1", mode="assign", reads={"0": [[1, 2]]}),
+        _op(6, 2, "poll", 1.0, 1.1, session="s1", mode="assign", reads={"0": [[1, 2], [2, 4]]}),
+        _op(7, 5, "poll", 1.05, 1.15, session="s1", mode="assign", reads={"0": [[2, 4]]}),
+        _op(8, 3, "final_read", 2.0, 2.1, reads={"0": [[0, 1], [1, 2], [2, 4]]}),
+    ]
+    expect_valid(h)
+
+
+def case_decimal_string_values():
+    """Record values read as their decimal text are the sent ints; any other
+    text is a value nobody sent."""
+    h = _small_log() + [
+        _op(4, 2, "poll", 0.8, 0.9, session="s1", mode="assign",
+            reads={"0": [[0, "1"], [1, "2"], [2, "4"]]}),
+        _op(5, 3, "final_read", 1.0, 1.1, reads={"0": [[0, 1], [1, 2], [2, 4]]}),
+    ]
+    expect_valid(h)
+    h[4]["reads"]["0"][1] = [1, "02"]
+    r = checker.check(h)
+    expect(set(r.anomalies) == {"phantom-read", "inconsistent-offset"}, summary(r))
+
+
+def case_failed_commit_without_offset():
+    h = [
+        _op(0, 1, "commit", 0.0, 0.1, outcome="fail", group="g", partition=0,
+            error="ILLEGAL_GENERATION"),
+        _op(1, 1, "committed", 0.2, 0.3, outcome="info", group="g", partition=0),
+        _op(2, 1, "committed", 0.4, 0.5, group="g", partition=0, offset=-1),
+    ]
+    expect_valid(h)
+
+
 def case_below_log_start():
     h = _small_log() + [
         _op(4, 2, "poll", 0.8, 0.9, session="s1", mode="assign", reads={"0": [[0, 1]]}),
@@ -513,7 +550,7 @@ HOSTILE = (
     ("bool id", _variant(id=True), "field 'id' must be an integer"),
     ("negative partition", _variant(partition=-1), "field 'partition' must be >= 0"),
     ("completes before invoked", _variant(complete_t=-1.0), "is before invoke_t"),
-    ("duplicate id", GOOD_LINE + _variant(value=6), "id 1 already used"),
+    ("duplicate id", GOOD_LINE + _variant(value=6), "id 1 already used by "),
     ("value sent twice", GOOD_LINE + _variant(id=2), "value 5 was already sent"),
     ("bad reads", (json.dumps({"id": 3, "proc": 1, "f": "poll", "invoke_t": 0, "complete_t": 1,
                                "outcome": "ok", "session": "s",
@@ -524,6 +561,17 @@ HOSTILE = (
                                    "reads": {"0": [[0]]}}) + "\n").encode(),
      "must be an [offset, value] pair"),
     ("binary", b"\xff\xfe\x00garbage\n", "not UTF-8"),
+    ("unicode digit partition", (json.dumps({"id": 3, "proc": 1, "f": "final_read",
+                                             "invoke_t": 0, "complete_t": 1, "outcome": "ok",
+                                             "reads": {"\u00b2": []}}) + "\n").encode(),
+     "is not an integer"),
+    ("value of wrong type", (json.dumps({"id": 3, "proc": 1, "f": "poll", "invoke_t": 0,
+                                         "complete_t": 1, "outcome": "ok", "session": "s",
+                                         "reads": {"0": [[0, [1]]]}}) + "\n").encode(),
+     "value must be an integer, string or null"),
+    ("huge number", GOOD_LINE.replace(b"0.1", b"1e999"), "must be a finite number"),
+    ("too many digits", GOOD_LINE.replace(b'"value": 5', b'"value": ' + b"9" * 5000),
+     "invalid JSON"),
     ("deep nesting", b"[" * 200000 + b"\n", "invalid JSON"),
 )
 
