@@ -33,8 +33,9 @@ lost-write          An ok send whose acknowledged offset is at or above its
                     outcome info or fail are never lost.  Acknowledged offsets
                     below log_start are not lost (retention removed them);
                     they are counted in stats["below_log_start"].
-vanished-read       A value whose send has outcome info, read by an ok poll
-                    at (p, o) with o at or above log_start in some final read
+vanished-read       A value whose send has outcome info, read at (p, o) (by
+                    an ok poll, or by another final read when there are
+                    several) with o at or above log_start in some final read
                     F, where F holds no record at offset o and does not hold
                     the value anywhere: a consumer saw the write take effect,
                     and the log lost it.  (If F holds another value at o, that
@@ -69,7 +70,9 @@ commit-backwards    An ok committed read C of (group, partition) returns x,
                     W's, so C read an offset older than one already in place.
                     x = -1 (nothing committed) counts as written before
                     everything.  A lower commit that overlaps or follows W is
-                    therefore not flagged: C may legitimately read it.
+                    therefore not flagged: C may legitimately read it.  A
+                    committed offset that no commit wrote is not flagged by
+                    itself, only when it is older than a witness.
 order               Two ok sends A and B to one partition, A precedes B, but
                     A's acknowledged offset is greater than B's.
 liveness            A liveness op whose outcome is not ok.
