@@ -481,6 +481,24 @@ def case_failed_commit_without_offset():
     expect_valid(h)
 
 
+def case_extra_fields_and_harness_procs():
+    """Fields the checker does not know are ignored; the harness's own ops
+    may use proc -1; partitions may be int keys."""
+    h = _small_log() + [
+        _op(4, 2, "poll", 0.8, 0.9, session="a2-p0-0", mode="assign", partition=0, position=0,
+            reads={0: [[0, 1]]}, node=2),
+        _op(5, 2, "poll", 0.95, 0.96, session="a2-p0-0", mode="assign", reads={0: []},
+            error="batch at offset 1 served with a bad CRC", corrupt_served=True),
+        _op(6, -1, "final_read", 1.0, 1.1, reads={0: [[0, 1], [1, 2], [2, 4]]}, log_start={0: 0}),
+        _op(7, -1, "liveness", 1.2, 1.3, bound_s=30, detail="every partition led and writable",
+            elapsed_s=0.1),
+    ]
+    expect_valid(h)
+    # A final read that could not finish is no ground truth.
+    h[6]["outcome"] = "info"
+    expect_only(h, "incomplete-history")
+
+
 def case_below_log_start():
     h = _small_log() + [
         _op(4, 2, "poll", 0.8, 0.9, session="s1", mode="assign", reads={"0": [[0, 1]]}),
