@@ -39,9 +39,7 @@ import threading
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
-sys.path.insert(0, os.path.join(_HERE, "..", "system"))
 import net_proxy  # noqa: E402  (the proxy engine; kept in its own file)
-from harness import free_ports  # noqa: E402
 
 # Ports every node uses in netns mode (each node has its own address).
 NETNS_CLIENT_PORT = 9092
@@ -618,6 +616,21 @@ def _bridge_nf_hint():
 
 # ---------------------------------------------------------------------------
 # proxy mode.
+
+def free_ports(n):
+    """n distinct free loopback TCP ports (bound to port 0, then released).
+    Not harness.free_ports: importing harness installs its own signal handlers."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
 
 class ProxyNet(_BaseNet):
     mode = "proxy"
