@@ -84,6 +84,8 @@ def make_net(n_nodes, prefer="netns", tag=""):
         return NetnsNet(n_nodes, tag)
     except NetSetupError as e:
         return ProxyNet(n_nodes, tag, "netns setup failed: %s" % e)
+    except Exception as e:  # anything else in the setup: still fall back, say what
+        return ProxyNet(n_nodes, tag, "netns setup failed: %s: %s" % (type(e).__name__, e))
 
 
 # ---------------------------------------------------------------------------

@@ -9,9 +9,13 @@ links they name while the harness still reaches every node; heal restores;
 loss loses some but not all; delay adds at least the delay or raises
 Unsupported; close() leaves no namespaces, links, threads or processes.
 
+With --skiffd build/skiffd it also runs three real nodes in each mode and
+checks that isolating the Raft leader gets another one elected.
+
 Prints "N passed, M failed" and exits non-zero on failure.
 """
 
+import argparse
 import json
 import os
 import select
@@ -19,8 +23,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import net  # noqa: E402
@@ -454,11 +460,74 @@ def test_signals(res):
                       leftovers(prefix))
 
 
+def quorum_leader(nw, i):
+    url = "http://%s:%d/v1/status" % (nw.node_host(i), nw.http_port(i))
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return json.loads(r.read())["quorum"]["leader"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def agreed_leader(nw, nodes, not_leader=None):
+    """The leader every node in `nodes` names, if they agree on one."""
+    got = {quorum_leader(nw, i) for i in nodes}
+    return got.pop() if len(got) == 1 and None not in got and got != {not_leader} else None
+
+
+def test_skiffd(res, prefer, skiffd):
+    """Three real skiffd nodes: they elect a leader through the layer; isolating
+    the leader gets the other two to elect another; heal reunites them."""
+    nw = net.make_net(N, prefer=prefer, tag="skiffd")
+    procs, logs = {}, []
+    with tempfile.TemporaryDirectory(prefix="chaosnet-selftest-") as d:
+        try:
+            for i in range(1, N + 1):
+                h, conf = nw.node_host(i), os.path.join(d, "n%d.properties" % i)
+                with open(conf, "w") as f:
+                    f.write("node.id=%d\nlisteners=PLAINTEXT://%s:%d\ninternal.listener=%s:%d\n"
+                            "http.listener=%s:%d\ncontroller.quorum.voters=%s\nlog.dirs=%s/data%d\n"
+                            % (i, h, nw.client_port(i), h, nw.internal_port(i), h, nw.http_port(i),
+                               nw.voters_for(i), d, i))
+                logs.append(open(os.path.join(d, "n%d.log" % i), "w"))
+                procs[i] = subprocess.Popen(nw.cmd_prefix(i) + [skiffd, "--config", conf], stderr=logs[-1])
+            nodes = list(range(1, N + 1))
+            leader = [None]
+            res.check("%s skiffd: a leader is elected" % nw.mode,
+                      wait_until(lambda: leader.__setitem__(0, agreed_leader(nw, nodes)) or leader[0], 20))
+            if leader[0] is not None:
+                old = leader[0]
+                nw.isolate(old)
+                rest = [i for i in nodes if i != old]
+                res.check("%s skiffd: isolating leader %d elects another" % (nw.mode, old),
+                          wait_until(lambda: agreed_leader(nw, rest, not_leader=old), 20))
+                nw.heal()
+                res.check("%s skiffd: after heal all nodes agree on a leader" % nw.mode,
+                          wait_until(lambda: agreed_leader(nw, nodes), 20))
+        finally:
+            for p in procs.values():
+                p.terminate()
+            for p in procs.values():
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(timeout=5)
+            for f in logs:
+                f.close()
+            nw.close()
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--skiffd", help="also run a three-node cluster of this skiffd binary in each mode")
+    args = ap.parse_args()
     t0 = time.monotonic()
     res = Results()
     for mode in ("netns", "proxy"):
         run_mode(res, mode)
+        if args.skiffd:
+            test_skiffd(res, mode, os.path.abspath(args.skiffd))
     if os.geteuid() == 0:
         test_stale_and_fallback(res)
         test_signals(res)
