@@ -33,6 +33,7 @@ import net  # noqa: E402
 
 N = 3
 PING_TIMEOUT_S = 0.8
+SLOW_PING_TIMEOUT_S = 5.0
 READY_TIMEOUT_S = 10.0
 PROBE_TIMEOUT_S = 15.0
 SERVER_LIFETIME_S = 120
@@ -204,13 +205,15 @@ def run_probes(nw, tasks_by_node):
     return out
 
 
-def matrix(nw):
-    """{(i, j): reached} for every ordered pair, each node dialling its peers."""
+def matrix(nw, pairs=None, timeout_s=PING_TIMEOUT_S):
+    """{(i, j): reached} for every ordered pair (or those given), each node
+    dialling its peers."""
     tasks, order = {}, {}
     for i in range(1, N + 1):
         peers = peers_of(nw, i)
-        order[i] = [j for j in range(1, N + 1) if j != i]
-        tasks[i] = [{"op": "ping", "addr": peers[j], "timeout": PING_TIMEOUT_S} for j in order[i]]
+        order[i] = [j for j in range(1, N + 1) if j != i and (pairs is None or (i, j) in pairs)]
+        if order[i]:
+            tasks[i] = [{"op": "ping", "addr": peers[j], "timeout": timeout_s} for j in order[i]]
     res = run_probes(nw, tasks)
     return {(i, j): r["ok"] for i in res for j, r in zip(order[i], res[i])}
 
@@ -240,6 +243,11 @@ def expect_matrix(res, nw, name, blocked):
     harness must still reach every node."""
     got = matrix(nw)
     want = {p: p not in blocked for p in got}
+    # A short timeout keeps the blocked pairs cheap; pairs that should connect
+    # but did not get a second, patient try so a loaded machine is no failure.
+    slow = {p for p, v in got.items() if want[p] and not v}
+    if slow:
+        got.update(matrix(nw, slow, SLOW_PING_TIMEOUT_S))
     res.check("%s: %s" % (nw.mode, name), got == want,
               "unexpected: %s" % {p: v for p, v in got.items() if want[p] != v})
     res.check("%s: %s: harness reaches every node" % (nw.mode, name), harness_reaches_all(nw))
