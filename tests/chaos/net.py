@@ -358,7 +358,18 @@ def remove_stale():
     return removed
 
 
-_instance_letters = iter("abcdefghijklmnopqrstuvwxyz")
+# The instance letter tells this process's live netns nets apart; a closed
+# net's letter is free again (its names are gone), so a run may create any
+# number of nets one after another, and up to 26 at once.
+_letters_in_use = set()
+
+
+def _claim_letter():
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        if letter not in _letters_in_use:
+            _letters_in_use.add(letter)
+            return letter
+    raise NetSetupError("26 netns nets are open in this process already")
 
 
 def _used_ipv4_networks():
@@ -413,10 +424,8 @@ class NetnsNet(_BaseNet):
     def __init__(self, n_nodes, tag):
         super().__init__(n_nodes, tag)
         self.mode_reason = "network namespaces with nftables"
-        letter = next(_instance_letters, None)
-        if letter is None:
-            raise NetSetupError("too many netns instances in one process")
-        self.prefix = "%s%d%s" % (NAME_PREFIX, os.getpid(), letter)
+        self._letter = _claim_letter()
+        self.prefix = "%s%d%s" % (NAME_PREFIX, os.getpid(), self._letter)
         self._made_ns = []
         self._made_links = []
         self._bridge = None
@@ -605,6 +614,7 @@ class NetnsNet(_BaseNet):
             if os.path.exists("/sys/class/net/%s" % link):
                 _run(["ip", "link", "del", link], check=False)
         self._made_ns, self._made_links, self._bridge = [], [], None
+        _letters_in_use.discard(self._letter)
 
 
 def _bridge_nf_hint():
