@@ -15,6 +15,8 @@ PKGS=(
     librdkafka-dev kcat python3 python3-kafka python3-confluent-kafka
     # system-test utilities
     iproute2 curl
+    # network fault injection for the chaos harness (namespaces + nft rules)
+    nftables
     # operations checks: promtool (from prometheus; Debian ships no smaller
     # package with it) for /metrics, systemd-analyze for the unit file,
     # PyYAML for the compose and Kubernetes manifest checks
