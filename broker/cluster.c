@@ -65,6 +65,7 @@ int cluster_start(struct broker *b, struct cluster **out)
     c->b = b;
     c->self = b->cfg.node_id;
     c->controller_hint = -1;
+    c->lease_from_ms = -1;
     c->incarnation_id = ((uint64_t)sk_wall_ms() << 16) ^ (uint64_t)sk_mono_us();
     md_image_init(&c->img);
     char err[512] = "";

@@ -49,6 +49,10 @@ int32_t cluster_controller_id(const struct cluster *c);
  * image and caught up with the metadata log. */
 bool cluster_broker_ready(const struct cluster *c);
 int64_t cluster_broker_epoch(const struct cluster *c);
+/* This broker can be sure the partitions its image says it leads are still
+ * its own: a heartbeat sent less than the lease ago was answered by the
+ * active controller with this incarnation unfenced (leader_lease.h). */
+bool cluster_leader_lease_held(const struct cluster *c, int64_t now_ms);
 
 struct cluster_raft_status {
     const char *role; /* "leader", "follower", "candidate", "precandidate" */

@@ -44,6 +44,9 @@ struct cluster {
     bool registering;
     bool heartbeat_inflight;
     int64_t next_heartbeat_ms;
+    int64_t heartbeat_sent_ms;  /* when the heartbeat in flight was sent */
+    int64_t lease_from_ms;      /* sent time of the last heartbeat answered unfenced; -1: none */
+    bool lease_was_held;        /* for logging the lease's transitions */
     bool shutdown_requested;
     bool shutdown_ok;
     bool was_ready;

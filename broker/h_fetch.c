@@ -6,12 +6,15 @@
 
 #include "broker.h"
 #include "broker_metrics.h"
+#include "cluster.h"
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/sk_err.h"
 #include "handlers.h"
 #include "kafka_err.h"
 #include "kreq.h"
+#include "leader_lease.h"
 #include "log.h"
 #include "topics.h"
 
@@ -29,6 +32,7 @@ struct fetch_state {
     struct topic **rec_topic; /* per partition: the topic read in the last pass (metrics) */
     struct fetch_wait *waits;
     int32_t n_parts;
+    int64_t now_ms; /* monotonic, taken once per pass */
     struct event *timer; /* owned */
 };
 
@@ -72,11 +76,14 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
         return 0;
     }
     /* Between the high watermark and the log end there is nothing to read
-     * yet (a new leader's high watermark may trail what consumers saw). */
-    if (in->fetch_offset < out->log_start_offset || in->fetch_offset > plog_end_offset(p->log)) {
-        out->error_code = KAFKA_OFFSET_OUT_OF_RANGE;
+     * yet (a new leader's high watermark may trail what consumers saw).
+     * Beyond the log is out of range only for a leader sure it still leads:
+     * a deposed one cut off from the controller would send consumers back
+     * to their reset offset (leader_lease.h). */
+    out->error_code = leader_fetch_range_error(in->fetch_offset, out->log_start_offset, plog_end_offset(p->log),
+                                               cluster_leader_lease_held(st->b->cluster, st->now_ms));
+    if (out->error_code != KAFKA_NONE)
         return 0;
-    }
     size_t max = in->partition_max_bytes > 0 ? (size_t)in->partition_max_bytes : 0;
     if (max > budget)
         max = budget;
@@ -113,6 +120,7 @@ static size_t fetch_pass(struct fetch_state *st, bool *any_error)
         budget = SK_FETCH_RESPONSE_BYTES_MAX;
     size_t total = 0, idx = 0;
     sk_writer_reset(&st->data);
+    st->now_ms = sk_mono_ms();
     *any_error = false;
     for (int32_t t = 0; t < req->n_topics; t++) {
         const struct kafka_fetch_topic *ti = &req->topics[t];

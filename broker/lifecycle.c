@@ -3,7 +3,8 @@
  * every broker.heartbeat.interval.ms with the last metadata index it has
  * applied (the controller unfences it once that covers its registration),
  * re-registers when the controller no longer knows its epoch, and asks for
- * a controlled shutdown on SIGTERM. */
+ * a controlled shutdown on SIGTERM.  Heartbeats answered "unfenced" also
+ * keep its leadership lease (leader_lease.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "common/log.h"
 #include "common/sk_err.h"
 #include "kafka_err.h"
+#include "leader_lease.h"
 
 static void register_cb(void *arg, const struct ctrl_resp *resp)
 {
@@ -53,7 +55,16 @@ static void heartbeat_cb(void *arg, const struct ctrl_resp *resp)
                 kafka_err_name(resp->error_code));
         c->broker_epoch = 0;
         c->incarnation_id = ((uint64_t)sk_wall_ms() << 16) ^ (uint64_t)sk_mono_us();
+        c->lease_from_ms = -1;
         return;
+    }
+    if (resp->error_code == KAFKA_NONE && resp->broker_epoch == c->broker_epoch) {
+        /* Fenced: the controller has moved (or is moving) this broker's
+         * leaderships away, so the lease ends now, not when it runs out. */
+        if (resp->fenced)
+            c->lease_from_ms = -1;
+        else if (c->heartbeat_sent_ms > c->lease_from_ms)
+            c->lease_from_ms = c->heartbeat_sent_ms;
     }
     if (resp->error_code == KAFKA_NONE && resp->shutdown_ok)
         c->shutdown_ok = true;
@@ -68,6 +79,7 @@ static void send_heartbeat(struct cluster *c, int64_t now)
     req.metadata_offset = c->img.applied_index;
     req.want_shutdown = c->shutdown_requested;
     c->heartbeat_inflight = true;
+    c->heartbeat_sent_ms = now;
     c->next_heartbeat_ms = now + cfg->broker_heartbeat_interval_ms;
     /* A heartbeat that gets no answer within the interval is given up, so
      * the next one is not held back behind it. */
@@ -75,9 +87,32 @@ static void send_heartbeat(struct cluster *c, int64_t now)
         c->heartbeat_inflight = false;
 }
 
+bool cluster_leader_lease_held(const struct cluster *c, int64_t now_ms)
+{
+    const struct broker_config *cfg = &c->b->cfg;
+    int32_t lease = leader_lease_ms(cfg->broker_session_timeout_ms, cfg->controller_election_timeout_ms,
+                                    cfg->broker_heartbeat_interval_ms);
+    return leader_lease_held(now_ms, c->lease_from_ms, lease);
+}
+
+/* The lease ends by time passing, so its transitions are noticed here. */
+static void note_lease(struct cluster *c, int64_t now)
+{
+    bool held = cluster_leader_lease_held(c, now);
+    if (held == c->lease_was_held)
+        return;
+    c->lease_was_held = held;
+    if (held)
+        SK_INFO("leader_lease_held", "epoch=%lld", (long long)c->broker_epoch);
+    else
+        SK_WARN("leader_lease_lost", "epoch=%lld confirmed_ms_ago=%lld", (long long)c->broker_epoch,
+                c->lease_from_ms >= 0 ? (long long)(now - c->lease_from_ms) : -1LL);
+}
+
 void lifecycle_tick(struct cluster *c)
 {
     int64_t now = sk_mono_ms();
+    note_lease(c, now);
     if (c->broker_epoch == 0) {
         if (!c->registering)
             send_registration(c, now);
