@@ -83,6 +83,8 @@ int gstore_apply(struct group_coordinator *gc, int32_t partition, const struct g
 {
     if (rec->kind == GREC_OFFSET)
         return apply_offset(gc, partition, rec, offset);
+    if (rec->kind == GREC_BARRIER)
+        return 0;
     return apply_group(gc, rec, replay);
 }
 
