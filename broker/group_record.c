@@ -13,6 +13,8 @@
 #define KEY_GROUP_V2 2
 #define VALUE_OFFSET_V3 3
 #define VALUE_GROUP_V3 3
+/* Far above Kafka's key versions (0-2), so no reader mistakes it. */
+#define KEY_BARRIER 0x5342
 
 static struct sk_slice cslice(const char *s)
 {
@@ -42,6 +44,12 @@ void grec_offset_value(struct sk_writer *w, int64_t offset, int32_t leader_epoch
 void grec_group_key(struct sk_writer *w, const char *group)
 {
     sk_write_i16(w, KEY_GROUP_V2);
+    sk_write_cstr(w, group);
+}
+
+void grec_barrier_key(struct sk_writer *w, const char *group)
+{
+    sk_write_i16(w, KEY_BARRIER);
     sk_write_cstr(w, group);
 }
 
@@ -145,6 +153,9 @@ int grec_decode(struct sk_slice key, struct sk_slice value, struct sk_arena *a, 
         out->partition = sk_read_i32(&r);
     } else if (kv == KEY_GROUP_V2) {
         out->kind = GREC_GROUP;
+    } else if (kv == KEY_BARRIER) {
+        out->kind = GREC_BARRIER;
+        return r.err ? r.err : 0;
     } else {
         return SK_ENOENT;
     }

@@ -25,7 +25,10 @@
 #include "common/buf.h"
 #include "group.h"
 
-enum grec_kind { GREC_OFFSET, GREC_GROUP };
+/* GREC_BARRIER: a record Skiff writes only to confirm it still leads the
+ * partition before answering a read (see h_offset_fetch); it changes no
+ * state and replay skips it. */
+enum grec_kind { GREC_OFFSET, GREC_GROUP, GREC_BARRIER };
 
 struct grec {
     enum grec_kind kind;
@@ -53,6 +56,9 @@ void grec_offset_key(struct sk_writer *w, const char *group, struct sk_slice top
 void grec_offset_value(struct sk_writer *w, int64_t offset, int32_t leader_epoch, struct sk_slice metadata,
                        int64_t commit_ms);
 void grec_group_key(struct sk_writer *w, const char *group);
+/* A read barrier for `group`: key version SK_GREC_BARRIER_KEY_VERSION, with
+ * an empty value. */
+void grec_barrier_key(struct sk_writer *w, const char *group);
 /* The group's generation, protocol, leader and members with their
  * subscription for the chosen protocol and their assignment. */
 void grec_group_value(struct sk_writer *w, const struct group *g);

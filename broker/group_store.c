@@ -83,6 +83,8 @@ int gstore_apply(struct group_coordinator *gc, int32_t partition, const struct g
 {
     if (rec->kind == GREC_OFFSET)
         return apply_offset(gc, partition, rec, offset);
+    if (rec->kind == GREC_BARRIER)
+        return 0;
     return apply_group(gc, rec, replay);
 }
 
@@ -159,10 +161,15 @@ static void complete_write(struct gstore_write *w, int16_t error)
     sk_free(w);
 }
 
+/* Woken when the high watermark passed the write, or when the partition
+ * went away or this node stopped leading it: then the write may never be
+ * committed (the new leader truncates it), so it fails.  Treating a lost
+ * leadership as success acknowledged commits that were then lost; the
+ * fault harness caught it as committed offsets moving backwards. */
 static void write_durable_cb(struct hw_waiter *hw)
 {
     struct gstore_write *w = hw->arg;
-    complete_write(w, hw->partition_gone ? KAFKA_NOT_COORDINATOR : KAFKA_NONE);
+    complete_write(w, hw->partition_gone || hw->lost_leadership ? KAFKA_NOT_COORDINATOR : KAFKA_NONE);
 }
 
 int16_t gstore_append(struct group_coordinator *gc, int32_t partition, struct grec_batch *b,

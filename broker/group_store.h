@@ -24,6 +24,7 @@ enum gstore_kind {
     GSTORE_OFFSETS, /* OffsetCommit: applied, then the request is answered */
     GSTORE_GROUP,   /* group metadata: group_persisted() */
     GSTORE_EXPIRY,  /* tombstones of expired offsets / an expired group: applied */
+    GSTORE_BARRIER, /* a read barrier: nothing to apply, only its durability */
 };
 
 struct gstore_write {

@@ -1,6 +1,7 @@
 /* Committed offsets: OffsetCommit (written to __consumer_offsets and
  * answered once durable) and OffsetFetch (from the coordinator's memory,
- * which holds only durable commits). */
+ * which holds only durable commits, once a read barrier has confirmed this
+ * node still leads the group's partition). */
 #include <string.h>
 
 #include "broker.h"
@@ -229,12 +230,14 @@ static int fetch_listed(struct kreq *r, const struct group *g, int16_t error,
     return 0;
 }
 
-int h_offset_fetch(struct broker *b, struct kreq *r)
+/* Answers from the coordinator's memory as it is now. */
+static int fetch_answer(struct broker *b, struct kreq *r, int16_t err)
 {
     const struct kafka_offset_fetch_req *req = &r->req.offset_fetch;
     struct kafka_offset_fetch_resp resp = {0};
     struct group *g = NULL;
-    int16_t err = group_coordinator_group(b->groups, req->group_id, false, &g);
+    if (!err)
+        err = group_coordinator_group(b->groups, req->group_id, false, &g);
     /* From v2 a group-level error goes in the top-level field; v1 has only
      * the per-partition one. */
     resp.error_code = err;
@@ -243,4 +246,65 @@ int h_offset_fetch(struct broker *b, struct kreq *r)
         return rc;
     kafka_encode_offset_fetch_resp(&r->body, r->hdr.api_version, &resp);
     return r->body.err;
+}
+
+static void fetch_confirmed(struct gc_pending *p, int16_t error)
+{
+    struct kreq *r = p->r;
+    /* A barrier that did not become durable means this node may no longer
+     * lead the group's partition: the client looks for the coordinator. */
+    if (fetch_answer(p->gc->b, r, error ? KAFKA_NOT_COORDINATOR : KAFKA_NONE))
+        r->body.err = SK_ENOMEM;
+    group_coordinator_finish_later(p);
+}
+
+/* Appends a read barrier to the group's partition; the answer is built once
+ * it is durable.  A leader cut off from its followers (or deposed without
+ * knowing yet) still holds the group in memory, but a newer coordinator
+ * may have accepted commits since: the barrier reaches the high watermark
+ * only if every in-sync replica still follows this leader, and then no
+ * other node can have led the partition meanwhile (a new leader comes from
+ * the ISR, and a replica that fetched the barrier from us did not lead). */
+static int16_t fetch_barrier(struct broker *b, struct kreq *r)
+{
+    const struct kafka_offset_fetch_req *req = &r->req.offset_fetch;
+    const char *group = h_arena_str(r, req->group_id);
+    int32_t partition;
+    int16_t err = group_coordinator_owner(b->groups, req->group_id, &partition);
+    if (err)
+        return err;
+    struct gc_pending *p = sk_arena_calloc(&r->arena, 1, sizeof(*p));
+    if (!p)
+        return KAFKA_UNKNOWN_SERVER_ERROR;
+    struct grec_batch batch;
+    struct sk_writer key;
+    grec_batch_init(&batch, sk_wall_ms());
+    sk_writer_init(&key);
+    grec_barrier_key(&key, group);
+    grec_batch_add(&batch, (struct sk_slice){key.p, (int32_t)key.len}, (struct sk_slice){(const uint8_t *)"", 0});
+    sk_writer_free(&key);
+    p->r = r;
+    p->gc = b->groups;
+    p->write_done = fetch_confirmed;
+    r->pending = p;
+    r->cancel = group_coordinator_cancel;
+    err = gstore_append(b->groups, partition, &batch, GSTORE_BARRIER, group, -1, p, NULL);
+    grec_batch_free(&batch);
+    if (err) {
+        r->pending = NULL;
+        r->cancel = NULL;
+    }
+    return err;
+}
+
+int h_offset_fetch(struct broker *b, struct kreq *r)
+{
+    const struct kafka_offset_fetch_req *req = &r->req.offset_fetch;
+    struct group *g = NULL;
+    int16_t err = group_coordinator_group(b->groups, req->group_id, false, &g);
+    if (!err)
+        err = fetch_barrier(b, r);
+    if (!err)
+        return SK_EAGAIN;
+    return fetch_answer(b, r, err);
 }
