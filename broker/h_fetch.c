@@ -82,6 +82,10 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
      * to their reset offset (leader_lease.h). */
     out->error_code = leader_fetch_range_error(in->fetch_offset, out->log_start_offset, plog_end_offset(p->log),
                                                cluster_leader_lease_held(st->b->cluster, st->now_ms));
+    if (out->error_code == KAFKA_NOT_LEADER_OR_FOLLOWER)
+        SK_DEBUG("fetch_outside_log_without_lease", "topic=%s partition=%d offset=%lld log_start=%lld log_end=%lld",
+                 p->topic->name, p->index, (long long)in->fetch_offset, (long long)out->log_start_offset,
+                 (long long)plog_end_offset(p->log));
     if (out->error_code != KAFKA_NONE)
         return 0;
     size_t max = in->partition_max_bytes > 0 ? (size_t)in->partition_max_bytes : 0;
