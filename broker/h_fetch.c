@@ -32,7 +32,7 @@ struct fetch_state {
     struct topic **rec_topic; /* per partition: the topic read in the last pass (metrics) */
     struct fetch_wait *waits;
     int32_t n_parts;
-    int64_t now_ms; /* monotonic, taken once per pass */
+    int64_t now_ms;      /* monotonic, taken once per pass */
     struct event *timer; /* owned */
 };
 
@@ -80,11 +80,13 @@ static size_t fetch_partition(struct fetch_state *st, struct sk_slice topic, con
      * Beyond the log is out of range only for a leader sure it still leads:
      * a deposed one cut off from the controller would send consumers back
      * to their reset offset (leader_lease.h). */
-    out->error_code = leader_fetch_range_error(in->fetch_offset, out->log_start_offset, plog_end_offset(p->log),
-                                               cluster_leader_lease_held(st->b->cluster, st->now_ms));
+    out->error_code =
+        leader_fetch_range_error(in->fetch_offset, out->log_start_offset, plog_end_offset(p->log),
+                                 cluster_leader_lease_held(st->b->cluster, st->now_ms));
     if (out->error_code == KAFKA_NOT_LEADER_OR_FOLLOWER)
-        SK_DEBUG("fetch_outside_log_without_lease", "topic=%s partition=%d offset=%lld log_start=%lld log_end=%lld",
-                 p->topic->name, p->index, (long long)in->fetch_offset, (long long)out->log_start_offset,
+        SK_DEBUG("fetch_outside_log_without_lease",
+                 "topic=%s partition=%d offset=%lld log_start=%lld log_end=%lld", p->topic->name, p->index,
+                 (long long)in->fetch_offset, (long long)out->log_start_offset,
                  (long long)plog_end_offset(p->log));
     if (out->error_code != KAFKA_NONE)
         return 0;

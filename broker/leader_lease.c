@@ -3,7 +3,8 @@
 
 #include "kafka_err.h"
 
-int32_t leader_lease_ms(int32_t session_timeout_ms, int32_t election_timeout_ms, int32_t heartbeat_interval_ms)
+int32_t leader_lease_ms(int32_t session_timeout_ms, int32_t election_timeout_ms,
+                        int32_t heartbeat_interval_ms)
 {
     int64_t lease = (int64_t)session_timeout_ms - election_timeout_ms;
     int64_t floor = 2 * (int64_t)heartbeat_interval_ms;

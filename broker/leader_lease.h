@@ -28,7 +28,8 @@
  * answered.  It is never shorter than two heartbeat intervals, so a healthy
  * broker's lease does not lapse between answers (with such settings the
  * deposed-controller case is no longer covered). */
-int32_t leader_lease_ms(int32_t session_timeout_ms, int32_t election_timeout_ms, int32_t heartbeat_interval_ms);
+int32_t leader_lease_ms(int32_t session_timeout_ms, int32_t election_timeout_ms,
+                        int32_t heartbeat_interval_ms);
 
 /* Whether the lease holds at now_ms, given when the last heartbeat that was
  * answered "unfenced" was sent (confirmed_sent_ms < 0: none yet in this
