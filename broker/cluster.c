@@ -76,6 +76,10 @@ int cluster_start(struct broker *b, struct cluster **out)
         rc = replica_mgr_new(b, c->tr, &c->replicas);
     if (rc == SK_OK) {
         topics_set_role_cb(b->topics, role_cb, c);
+        /* Restoring a metadata snapshot applies it, and the role changes
+         * it causes start replica fetchers, which reach the cluster through
+         * the broker: it must be reachable from here on. */
+        *out = c;
         rc = quorum_start(c, err, sizeof(err));
     }
     if (rc == SK_OK)
@@ -87,6 +91,7 @@ int cluster_start(struct broker *b, struct cluster **out)
         if (err[0])
             fprintf(stderr, "skiffd: %s\n", err);
         cluster_stop(c);
+        *out = NULL;
         return rc;
     }
     struct timeval tv = {0, CLUSTER_TICK_MS * 1000};
