@@ -14,7 +14,7 @@ import unittest
 import clients
 import cluster_harness as ch
 import kafkawire
-from harness import wait_until
+from harness import GiveUp, wait_until
 
 OFFSET_OUT_OF_RANGE = 1
 BEFORE = 5   # records the old leader has
@@ -27,13 +27,19 @@ def fetch(node, topic, p, offset):
 
 
 def produce(node, topic, p, n, tag):
-    """n acks=all records at `node`; returns the offset after the last."""
+    """n acks=all records at `node`; returns the offset after the last.  A
+    new leader named in another node's Metadata may not have applied its
+    election yet: NOT_LEADER_OR_FOLLOWER (nothing written) is retried."""
     end = None
     for i in range(n):
-        resp = ch.raw_produce(node, topic, p, [(None, b"%s-%d" % (tag, i))], acks=-1)
-        if resp is None or resp["error_code"] != ch.NONE:
-            raise AssertionError("produce %s-%d to node %d: %r" % (tag.decode(), i, node.node_id, resp))
-        end = resp["base_offset"] + 1
+        def sent():
+            resp = ch.raw_produce(node, topic, p, [(None, b"%s-%d" % (tag, i))], acks=-1)
+            if resp is not None and resp["error_code"] == ch.NOT_LEADER_OR_FOLLOWER:
+                return None
+            if resp is None or resp["error_code"] != ch.NONE:
+                raise GiveUp("produce %s-%d to node %d: %r" % (tag.decode(), i, node.node_id, resp))
+            return resp
+        end = wait_until(sent, 15.0, 0.05, "node %d taking writes" % node.node_id)["base_offset"] + 1
     return end
 
 
@@ -48,8 +54,13 @@ class StaleLeaderTest(ch.ClusterTestCase):
         # its image the one it had when it died.
         c = self.start_cluster(3, overrides={"metadata.snapshot.interval.entries": 1} if how == "restart" else None)
         topic = clients.unique("stale")
-        c.create_topic(topic, 1, 3)
+        # Three partitions spread their leaders over the nodes, so one is led
+        # by a node that is not the active controller: a frozen controller
+        # could answer its own heartbeat on waking before it learns it was
+        # deposed (docs/cluster.md, Leadership lease).
+        c.create_topic(topic, 3, 3)
         p, old_id = ch.pick_partition(c, topic)
+        self.assertNotEqual(old_id, c.controller_id(), "every partition is led by the controller")
         old = c.node(old_id)
         self.assertEqual(produce(old, topic, p, BEFORE, b"old"), BEFORE)
         if how == "pause":
