@@ -17,9 +17,9 @@ Scenarios:
                    follower that cut its log to its high watermark on the
                    leader change and is elected before it fetched it back).
   power-loss       SIGKILL every node at once and cut each data directory to
-                   what it had synced (powerloss.py), restart (exposes
-                   ack-before-sync: followers counted for the high watermark
-                   with unsynced data).
+                   what it had synced (powerloss.py), restart all (exposes
+                   ack-before-sync, rarely: followers counted for the high
+                   watermark with unsynced data; see FAULTS.md).
 Prints one line `scenario=... binary=... acked=N lost=M rounds=R` and, with
 --expect-loss / --expect-none, exits non-zero when the count disagrees.
 """
@@ -147,6 +147,10 @@ def round_power_loss(c, prod, bases, journals):
         n.kill()
         rep = powerloss.apply(n.log_dir, journals[n.node_id], bases[n.node_id])
         dropped += rep["dropped_bytes"]
+    # All at once: who is elected then depends on the order the new
+    # incarnations register in (each one leaves the ISR as it registers, the
+    # last member stays); only when a follower ends up leading does what it
+    # acknowledged without syncing matter.
     for n in c.nodes:
         bases[n.node_id] = powerloss.begin(n.log_dir, journals[n.node_id])
         n.start(wait=False)
