@@ -178,7 +178,7 @@ def main():
         n.exe = os.path.abspath(args.binary)
         if args.scenario == "power-loss":
             journals[n.node_id] = os.path.join(n.dir, "sync-journal")
-            n.env = {"LD_PRELOAD": shim, "SKIFF_SYNC_JOURNAL": journals[n.node_id]}
+            n.env = powerloss.shim_env(shim, journals[n.node_id])
             os.makedirs(n.log_dir, exist_ok=True)
             bases[n.node_id] = powerloss.begin(n.log_dir, journals[n.node_id])
     prod = None

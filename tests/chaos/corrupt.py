@@ -21,7 +21,7 @@ Regions for flip_bit (RecordBatch v2 layout, broker/batch.h):
 - "any": anywhere in the batch.
 - a header field name from FIELDS (e.g. "baseOffset"): only that field.
 Which of these a harness may inject while still expecting no acknowledged
-loss is discussed in tests/chaos/README.md.
+loss is discussed in tests/chaos/FAULTS.md.
 """
 
 import os

@@ -41,6 +41,15 @@ import os
 import urllib.parse
 
 
+def shim_env(shim_path, journal_path):
+    """Environment entries that run a process under the shim.  An ASan build
+    (make asan) insists on its runtime coming first among preloaded
+    libraries; the shim does not interfere with it, so the check is off."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"LD_PRELOAD": shim_path, "SKIFF_SYNC_JOURNAL": journal_path,
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+
+
 class Unmodelled(Exception):
     """The journal holds an operation the power-loss model does not cover."""
 

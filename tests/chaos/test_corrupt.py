@@ -15,7 +15,6 @@ sys.path.insert(0, HERE)
 
 import cluster_harness as ch   # noqa: E402
 import corrupt                 # noqa: E402
-import harness                 # noqa: E402
 import kafkawire               # noqa: E402
 
 TOPIC = "corrupt"

@@ -38,7 +38,7 @@ class PowerLossNode:
         self.b = harness.Broker(name=case._testMethodName, overrides=overrides)
         case.brokers.append(self.b)   # stopped and checked by the test's cleanup
         self.journal = os.path.join(self.b.dir, "sync-journal")
-        self.b.env = {"LD_PRELOAD": shim_path(), "SKIFF_SYNC_JOURNAL": self.journal}
+        self.b.env = powerloss.shim_env(shim_path(), self.journal)
         self.base = {}
         self.reports = []
 
