@@ -12,6 +12,8 @@ Scenarios:
   pause-followers  SIGSTOP both followers for a second while producing, SIGKILL
                    the leader, resume them (exposes hw-early: acks=all answered
                    without the followers).
+  kill-leader      SIGKILL the leader, wait for the next one, restart it (the
+                   plain nemesis: a baseline for the others).
   double-kill      SIGKILL the leader, and the next leader as soon as Metadata
                    names it; restart both (the window of truncate-hw: a
                    follower that cut its log to its high watermark on the
@@ -126,6 +128,14 @@ def round_pause_followers(c, prod):
     return {"acked_while_paused": during}
 
 
+def round_kill_leader(c, prod):
+    first = c.leader(TOPIC, 0)
+    c.node(first).kill()
+    wait_new_leader(c, first)
+    c.node(first).start(wait=True)
+    return {"killed": first}
+
+
 def round_double_kill(c, prod):
     first = c.leader(TOPIC, 0)
     c.node(first).kill()
@@ -162,7 +172,7 @@ def round_power_loss(c, prod, bases, journals):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--scenario", required=True, choices=["pause-followers", "double-kill", "power-loss"])
+    ap.add_argument("--scenario", required=True, choices=["pause-followers", "kill-leader", "double-kill", "power-loss"])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--build", default="build")
     ap.add_argument("--seed", type=int, default=1)
@@ -193,6 +203,8 @@ def main():
         for _ in range(args.rounds):
             if args.scenario == "pause-followers":
                 notes.append(round_pause_followers(c, prod))
+            elif args.scenario == "kill-leader":
+                notes.append(round_kill_leader(c, prod))
             elif args.scenario == "double-kill":
                 notes.append(round_double_kill(c, prod))
             else:
