@@ -75,7 +75,8 @@ def batches(path):
     return out
 
 
-def _flip(path, pos, bit):
+def flip_at(path, pos, bit):
+    """Flips bit `bit` of the byte at file position pos, durably."""
     with open(path, "r+b") as f:
         f.seek(pos)
         b = f.read(1)
@@ -110,7 +111,7 @@ def flip_bit(partition_dir, rng, region="crc", segment="any"):
         raise ValueError("region must be crc, header, any or a header field name: %r" % region)
     k = rng.randrange(lo, hi)
     bit = rng.randrange(8)
-    _flip(path, pos + k, bit)
+    flip_at(path, pos + k, bit)
     return {"kind": "flip_bit", "file": path, "segment_closed": path != segments(partition_dir)[-1],
             "batch_base_offset": base, "batch_position": pos, "batch_bytes": total,
             "byte_in_batch": k, "field": field_at(k), "bit": bit, "file_position": pos + k}

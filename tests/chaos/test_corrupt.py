@@ -101,7 +101,7 @@ class CorruptReplicaTest(ch.ClusterTestCase):
             path = corrupt.segments(d)[0]
             pos, total, base = corrupt.batches(path)[-1]
             bit = 0 if base % 2 == 0 else 1
-            corrupt._flip(path, pos + 7, bit)
+            corrupt.flip_at(path, pos + 7, bit)
             return {"file": path, "batch_base_offset": base, "now": base ^ (1 << bit)}
         desc = self.damage("term", raise_base)
         self.assert_all_acked_readable(desc)
