@@ -11,6 +11,7 @@
  *   S <size> <path>           fsync/fdatasync of a regular file succeeded; every
  *                             byte below <size> (its size before the call) is durable
  *   D <path>                  fsync of a directory succeeded: its entries are durable
+ *   C <path>                  open with O_CREAT created the file
  *   T <size> <path>           ftruncate/truncate (or open with O_TRUNC, size 0)
  *   R <old> <new>             rename: <new> now holds what <old> held
  *   U <path>                  unlink
@@ -393,21 +394,35 @@ int truncate(const char *path, off_t len) { return truncate_common(real_truncate
 
 int truncate64(const char *path, off_t len) { return truncate_common(real_truncate64(), path, len); }
 
-/* Opens: only O_TRUNC (the old content is gone) and synchronous-write flags
+/* Opens: O_TRUNC (the old content is gone), O_CREAT that created the file
+ * (`existed` tells, looked up before the call) and synchronous-write flags
  * (each write durable: not modelled) leave a record. */
-static void record_open(int fd, int flags)
+static void record_open(int fd, int flags, bool existed)
 {
-    if (fd < 0 || journal_fd < 0 || !(flags & (O_TRUNC | O_SYNC | O_DSYNC)))
+    bool created = (flags & O_CREAT) && !existed;
+    if (fd < 0 || journal_fd < 0 || !(created || (flags & (O_TRUNC | O_SYNC | O_DSYNC))))
         return;
     int saved = errno;
     char p[PATH_MAX];
     if (fd_path(fd, p)) {
         if (flags & (O_SYNC | O_DSYNC))
             record_path("X", "o_sync");
-        else
+        if (created)
+            record_path("C", p);
+        if (flags & O_TRUNC)
             record_size("T", 0, p);
     }
     errno = saved;
+}
+
+/* Whether an O_CREAT open is about to create the file (the shim's own
+ * process is the only writer of its data directory, so no race matters). */
+static bool exists_at(int dirfd, const char *path, int flags)
+{
+    if (journal_fd < 0 || !(flags & O_CREAT))
+        return true;
+    struct stat st;
+    return fstatat(dirfd, path, &st, 0) == 0 || errno != ENOENT;
 }
 
 static mode_t open_mode(int flags, va_list ap)
@@ -423,8 +438,9 @@ int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
+    bool existed = exists_at(AT_FDCWD, path, flags);
     int fd = real_open()(path, flags, mode);
-    record_open(fd, flags);
+    record_open(fd, flags, existed);
     return fd;
 }
 
@@ -434,8 +450,9 @@ int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
+    bool existed = exists_at(AT_FDCWD, path, flags);
     int fd = real_open64()(path, flags, mode);
-    record_open(fd, flags);
+    record_open(fd, flags, existed);
     return fd;
 }
 
@@ -445,8 +462,9 @@ int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
+    bool existed = exists_at(dirfd, path, flags);
     int fd = real_openat()(dirfd, path, flags, mode);
-    record_open(fd, flags);
+    record_open(fd, flags, existed);
     return fd;
 }
 
@@ -456,7 +474,8 @@ int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
+    bool existed = exists_at(dirfd, path, flags);
     int fd = real_openat64()(dirfd, path, flags, mode);
-    record_open(fd, flags);
+    record_open(fd, flags, existed);
     return fd;
 }

@@ -22,6 +22,7 @@ ext4 with data=ordered; each rule picks an outcome the file system allows):
   them, so the model treats truncation as durable at once.  This is the
   gentler outcome, and the one Skiff's ordering relies on anyway (it lowers
   its recovery point durably before truncating below it).
+- `C <path>`: an O_CREAT open created the file (it starts empty and fresh).
 - `R <old> <new>`: <new> takes <old>'s durable length, <old> is gone.  A
   rename is likewise treated as durable at once (Skiff fsyncs the directory
   right after each one; the replaced content cannot be restored either).
@@ -31,7 +32,9 @@ ext4 with data=ordered; each rule picks an outcome the file system allows):
   O_SYNC open): apply() raises rather than guess.
 
 Every regular file in the directory after the kill is then cut to
-min(current size, durable size).  A file created in this incarnation and
+min(current size, durable size).  apply(strict_dirs=True) also removes a
+file created (or renamed into place) in this incarnation unless its
+directory was fsynced after that, whether or not the file was synced.  A file created in this incarnation and
 never synced is removed if its directory was never fsynced in this
 incarnation (its entry may vanish), else emptied (the entry survived, the
 data did not).  Only regular files are touched; directories stay.
@@ -106,7 +109,7 @@ def read_journal(journal_path):
             out.append(("P", int(parts[1])))
         elif tag in ("S", "T") and len(parts) == 3:
             out.append((tag, int(parts[1]), _norm(_decode(parts[2]))))
-        elif tag in ("D", "U") and len(parts) == 2:
+        elif tag in ("C", "D", "U") and len(parts) == 2:
             out.append((tag, _norm(_decode(parts[1]))))
         elif tag == "R" and len(parts) == 3:
             out.append(("R", _norm(_decode(parts[1])), _norm(_decode(parts[2]))))
@@ -118,18 +121,28 @@ def read_journal(journal_path):
 
 
 def durable_state(records, base):
-    """Replays the journal over the baseline.  Returns (durable, fresh,
-    synced_dirs): durable maps a path to its durable length; fresh holds the
-    paths created or emptied in this incarnation and never synced since;
-    synced_dirs the directories fsynced in this incarnation."""
+    """Replays the journal over the baseline.  Returns a dict:
+    durable {path: durable length}; fresh, the paths created or emptied in
+    this incarnation and never synced since; dir_synced {dir: index of its
+    last fsync record}; created {path: index of the first record of a file
+    that did not exist at the start (or was unlinked since)}."""
     durable = dict(base)
-    fresh = set()           # created/replaced in this incarnation, never synced
-    synced_dirs = set()
-    for rec in records:
+    fresh = set()
+    dir_synced = {}
+    created = {}
+    for i, rec in enumerate(records):
         tag = rec[0]
         if tag == "X":
             raise Unmodelled("the process called %s, which the power-loss model does not cover" % rec[1])
-        if tag == "S":
+        if tag in ("S", "T"):
+            path = rec[2]
+            if path not in durable and path not in created:
+                created[path] = i
+        if tag == "C":
+            created[rec[1]] = i
+            durable[rec[1]] = 0
+            fresh.add(rec[1])
+        elif tag == "S":
             durable[rec[2]] = rec[1]
             fresh.discard(rec[2])
         elif tag == "T":
@@ -140,6 +153,7 @@ def durable_state(records, base):
         elif tag == "R":
             old, new = rec[1], rec[2]
             durable[new] = durable.pop(old, 0)
+            created[new] = created.pop(old, i)
             if old in fresh:
                 fresh.discard(old)
                 fresh.add(new)
@@ -148,26 +162,36 @@ def durable_state(records, base):
         elif tag == "U":
             durable.pop(rec[1], None)
             fresh.discard(rec[1])
+            created.pop(rec[1], None)
         elif tag == "D":
-            synced_dirs.add(rec[1])
-    return durable, fresh, synced_dirs
+            dir_synced[rec[1]] = i
+    return {"durable": durable, "fresh": fresh, "dir_synced": dir_synced, "created": created}
 
 
-def apply(data_dir, journal_path, base):
+def apply(data_dir, journal_path, base, strict_dirs=False):
     """Cuts every file under data_dir to what was durable; clears the
-    journal.  Returns a report: {"files": {path: {"before", "after",
-    "dropped", "action"}}, "dropped_bytes", "removed", "truncated"}."""
+    journal.  With strict_dirs, a file created in this incarnation also
+    needs an fsync of its directory after its creation (or rename into
+    place) to survive at all, synced or not: POSIX promises no more, and
+    Skiff claims to sync directories before it acknowledges.  Returns a
+    report: {"files": {path: {"before", "after", "dropped", "action"}},
+    "dropped_bytes", "removed", "truncated", "records"}."""
     root = os.path.realpath(data_dir)
     records = read_journal(journal_path)
-    durable, fresh, synced_dirs = durable_state(records, base)
+    st = durable_state(records, base)
+    durable, fresh, dir_synced, created = st["durable"], st["fresh"], st["dir_synced"], st["created"]
     report = {"files": {}, "dropped_bytes": 0, "removed": 0, "truncated": 0,
               "records": len(records)}
     for path in sorted(_walk_files(root)):
         size = os.path.getsize(path)
+        parent = os.path.dirname(path)
         known = path in durable and path not in fresh
         target = min(size, durable[path]) if known else 0
+        entry_lost = not known and parent not in dir_synced
+        if strict_dirs and path in created and dir_synced.get(parent, -1) < created[path]:
+            entry_lost = True
         action = None
-        if not known and os.path.dirname(path) not in synced_dirs:
+        if entry_lost:
             os.unlink(path)
             action = "removed"
             report["removed"] += 1

@@ -32,7 +32,7 @@ def shim_path():
 class PowerLossNode:
     """A harness.Broker run under the shim, with power loss between runs."""
 
-    def __init__(self, case, overrides):
+    def __init__(self, case, overrides, strict_dirs=False):
         if not os.path.exists(shim_path()):
             raise AssertionError("no %s (make chaos-build)" % shim_path())
         self.b = harness.Broker(name=case._testMethodName, overrides=overrides)
@@ -41,6 +41,7 @@ class PowerLossNode:
         self.b.env = powerloss.shim_env(shim_path(), self.journal)
         self.base = {}
         self.reports = []
+        self.strict_dirs = strict_dirs
 
     def start(self):
         self.base = powerloss.begin(self.b.log_dir, self.journal)
@@ -48,7 +49,7 @@ class PowerLossNode:
 
     def power_loss(self):
         self.b.kill()
-        rep = powerloss.apply(self.b.log_dir, self.journal, self.base)
+        rep = powerloss.apply(self.b.log_dir, self.journal, self.base, strict_dirs=self.strict_dirs)
         self.reports.append(rep)
         return rep
 
@@ -91,9 +92,17 @@ def read_log(node, topic):
 class PowerLossTest(harness.SkiffTestCase):
 
     def test_synced_policy_keeps_every_acknowledged_record(self):
+        self.synced_policy(strict_dirs=False)
+
+    def test_synced_policy_strict_directories(self):
+        # New segments must survive because their directory was synced
+        # before anything in them was acknowledged, not by ext4's grace.
+        self.synced_policy(strict_dirs=True)
+
+    def synced_policy(self, strict_dirs):
         # Small segments, so rolls, sealed index syncs and checkpoints are
         # part of what the cut has to respect.
-        node = PowerLossNode(self, {"log.flush.interval.messages": 1, "log.segment.bytes": 8192})
+        node = PowerLossNode(self, {"log.flush.interval.messages": 1, "log.segment.bytes": 8192}, strict_dirs)
         node.start()
         topic = clients.unique("pl-sync")
         clients.create_topic(node.b, topic, 1)
@@ -187,6 +196,19 @@ class ReplayModelTest(unittest.TestCase):
         self.assertEqual(self.size("p/cut.log"), 10)
         self.assertEqual(rep["dropped_bytes"], 50 + 30 + 20 + 5)
         self.assertEqual(os.path.getsize(self.journal), 0, "the journal is cleared for the next incarnation")
+
+    def test_strict_directories(self):
+        for strict in (False, True):
+            self.write("p/keep.log", 30)   # created, synced, directory synced after
+            self.write("p/gone.log", 30)   # created and synced after the last directory sync
+            self.journal_lines("T 0 @/p/keep.log", "S 30 @/p/keep.log", "D @/p",
+                               "T 0 @/p/gone.log", "S 30 @/p/gone.log")
+            powerloss.apply(self.data, self.journal, {}, strict_dirs=strict)
+            self.assertEqual(self.size("p/keep.log"), 30)
+            if strict:
+                self.assertIsNone(self.size("p/gone.log"), "strict: its entry was never made durable")
+            else:
+                self.assertEqual(self.size("p/gone.log"), 30, "lenient: a synced file keeps its entry")
 
     def test_unlinked_then_recreated_starts_from_zero(self):
         self.write("p/a.log", 64)
