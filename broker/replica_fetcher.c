@@ -28,6 +28,15 @@ void replica_fetcher_begin(struct replica_part *rp)
     rp->corr = 0;
     SK_INFO("partition_follower", "topic=%s partition=%d leader=%d leader_epoch=%d", rp->p->topic->name,
             rp->p->index, rp->leader_id, rp->p->st.leader_epoch);
+#ifdef SK_BUG_TRUNCATE_TO_HW
+    /* Deliberately injected bug for the fault harness (build/chaos/skiffd-bug-truncate-hw
+     * only): the pre-KIP-101 rule, truncating to the local high watermark on
+     * becoming a follower, which may be below records the leader already
+     * acknowledged. */
+    if (rp->p->high_watermark < plog_end_offset(rp->p->log) &&
+        plog_truncate(rp->p->log, rp->p->high_watermark) != SK_OK)
+        SK_ERROR("replica_truncate_failed", "topic=%s partition=%d", rp->p->topic->name, rp->p->index);
+#endif
     replica_fetcher_maybe_fetch(rp);
 }
 
@@ -42,10 +51,19 @@ void replica_fetcher_maybe_fetch(struct replica_part *rp)
     if (!rp->following || rp->inflight || now < rp->retry_at_ms)
         return;
     int64_t leo = plog_end_offset(p->log);
+#ifdef SK_BUG_ACK_BEFORE_SYNC
+    /* Deliberately injected bug for the fault harness (build/chaos/skiffd-bug-ack-before-sync
+     * only): the follower reports its log end as its fetch offset before that
+     * data is fsynced, so the leader's high watermark counts data a power loss
+     * can take from every follower. */
+    if (p->topic->cfg.flush_messages <= 1 && plog_synced_offset(p->log) < leo)
+        flusher_request(m->b->flusher, p->log);
+#else
     if (p->topic->cfg.flush_messages <= 1 && plog_synced_offset(p->log) < leo) {
         flusher_request(m->b->flusher, p->log);
         return;
     }
+#endif
     int64_t broker_epoch = cluster_broker_epoch(m->b->cluster);
     if (broker_epoch <= 0) {
         rp->retry_at_ms = now + FETCH_RETRY_MS;
@@ -100,6 +118,11 @@ static int truncate_diverged(struct replica_part *rp, const struct replica_fetch
         if (ep == resp->diverging_epoch && mine >= 0 && mine < cut)
             cut = mine;
     }
+#ifdef SK_BUG_TRUNCATE_TO_HW
+    /* Deliberately injected bug (see replica_fetcher_begin): the high
+     * watermark instead of the leader's end of the diverging epoch. */
+    cut = rp->p->high_watermark;
+#endif
     SK_WARN("replica_truncated", "topic=%s partition=%d epoch=%d to=%lld leo=%lld", rp->p->topic->name,
             rp->p->index, resp->diverging_epoch, (long long)cut, (long long)plog_end_offset(l));
     return plog_truncate(l, cut);

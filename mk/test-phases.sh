@@ -27,3 +27,9 @@ run_phase "quickstart" tests/system/quickstart_test.sh
 
 # Every log call in the C sources writes key=value pairs only.
 run_phase "log-format" /usr/bin/python3 tests/lint/log_format.py broker raft tools/raft-node
+
+# Fault-harness pieces: power loss through the sync-journal shim on a real
+# node (acknowledged records survive under the default flush policy, are
+# lost under a page-cache policy), the replay model, and segment corruption
+# on one replica of a three-node cluster.
+run_phase "chaos-faults" /usr/bin/python3 tests/chaos/run_faults.py --build "$BUILD"
