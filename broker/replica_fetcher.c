@@ -163,7 +163,7 @@ void replica_fetcher_on_response(struct replica_mgr *m, uint64_t corr, const str
         partition_update_hw(p);
     } else if (resp->error_code == KAFKA_OFFSET_OUT_OF_RANGE && resp->log_start_offset > plog_end_offset(p->log)) {
         /* The leader deleted what we lack: start over at its log start. */
-        rc = plog_truncate(p->log, resp->log_start_offset);
+        rc = plog_reset(p->log, resp->log_start_offset);
     } else {
         rc = SK_EAGAIN; /* stale epoch on either side: the image will tell */
     }

@@ -1,27 +1,21 @@
-"""Reproducers of open defects found while building the fault harness.  Each
-is an expected failure: when the defect is fixed the test passes, the runner
-reports it as an unexpected success (a failure), and the marker goes."""
+"""A follower that fell behind the leader's log start (retention deleted
+everything it lacks) starts over at the leader's log start and rejoins."""
 
-import os
-import sys
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "system"))
-
-import cluster_harness as ch   # noqa: E402
-import kafkawire               # noqa: E402
+import cluster_harness as ch
+import kafkawire
 
 
 class FollowerBehindLogStartTest(ch.ClusterTestCase):
 
-    @unittest.expectedFailure
     def test_follower_behind_leader_log_start_catches_up(self):
         # A follower stopped while the leader's retention deletes every
-        # segment it lacks asks for an offset below the leader's log start,
-        # gets OFFSET_OUT_OF_RANGE and calls plog_truncate(log start); that
-        # offset is past its own log end, where plog_truncate does nothing,
-        # so it asks again forever and never rejoins the ISR.
+        # segment it lacks asks for an offset below the leader's log start
+        # and gets OFFSET_OUT_OF_RANGE; it must start over at the leader's
+        # log start (past its own log end) and rejoin the ISR.  It used to
+        # call plog_truncate there, which does nothing past the log end, and
+        # ask again forever.
         c = self.start_cluster(3, overrides={"log.segment.bytes": 2048, "log.retention.check.interval.ms": 200})
         c.create_topic("behind", 1, 3, config={"retention.bytes": "4096", "min.insync.replicas": "1"})
         leader = c.leader("behind", 0)
