@@ -51,19 +51,10 @@ void replica_fetcher_maybe_fetch(struct replica_part *rp)
     if (!rp->following || rp->inflight || now < rp->retry_at_ms)
         return;
     int64_t leo = plog_end_offset(p->log);
-#ifdef SK_BUG_ACK_BEFORE_SYNC
-    /* Deliberately injected bug for the fault harness (build/chaos/skiffd-bug-ack-before-sync
-     * only): the follower reports its log end as its fetch offset before that
-     * data is fsynced, so the leader's high watermark counts data a power loss
-     * can take from every follower. */
-    if (p->topic->cfg.flush_messages <= 1 && plog_synced_offset(p->log) < leo)
-        flusher_request(m->b->flusher, p->log);
-#else
     if (p->topic->cfg.flush_messages <= 1 && plog_synced_offset(p->log) < leo) {
         flusher_request(m->b->flusher, p->log);
         return;
     }
-#endif
     int64_t broker_epoch = cluster_broker_epoch(m->b->cluster);
     if (broker_epoch <= 0) {
         rp->retry_at_ms = now + FETCH_RETRY_MS;

@@ -19,8 +19,7 @@ $(CHAOS_SHIM): tests/chaos/lostwrites.c
 # <name>: <define> <source file with the bug>
 CHAOS_BUG_hw-early := SK_BUG_HW_EARLY broker/replica_logic.c
 CHAOS_BUG_truncate-hw := SK_BUG_TRUNCATE_TO_HW broker/replica_fetcher.c
-CHAOS_BUG_ack-before-sync := SK_BUG_ACK_BEFORE_SYNC broker/replica_fetcher.c
-CHAOS_BUGS := hw-early truncate-hw ack-before-sync
+CHAOS_BUGS := hw-early truncate-hw
 CHAOS_BUG_BINS := $(CHAOS_BUGS:%=$(CHAOS)/skiffd-bug-%)
 
 define chaos_bug_rule
