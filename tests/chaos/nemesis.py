@@ -100,8 +100,13 @@ class Nemesis:
     # -------------------------------------------------------------- faults
 
     def inject(self, kind, pick, rng):
-        """Applies one fault; returns a heal function."""
+        """Applies one fault; returns a heal function.  Counted once applied
+        (a kind the network mode cannot inject raises Unsupported first)."""
+        heal = self._inject(kind, pick, rng)
         self.counts[kind] = self.counts.get(kind, 0) + 1
+        return heal
+
+    def _inject(self, kind, pick, rng):
         role, _, who = kind.partition("-")
         if kind == "powerloss-all":
             return self._powerloss_all()
