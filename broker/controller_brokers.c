@@ -61,6 +61,7 @@ static void touch(struct controller *ctl, int32_t id, int64_t now_ms)
 void ctrl_brokers_reset_sessions(struct controller *ctl, int64_t now_ms)
 {
     ctl->n_hb = 0;
+    ctl->sessions_checked_ms = now_ms;
     const struct md_image *img = &ctl->c->img;
     for (int32_t i = 0; i < img->n_brokers; i++)
         touch(ctl, img->brokers[i].id, now_ms);
@@ -68,6 +69,19 @@ void ctrl_brokers_reset_sessions(struct controller *ctl, int64_t now_ms)
 
 void ctrl_brokers_check_sessions(struct controller *ctl, int64_t now_ms)
 {
+    /* Sessions are checked every cluster tick.  A longer gap means this
+     * process did not run (SIGSTOP, a stalled VM): the heartbeats that
+     * arrived meanwhile are still queued, unread, so time it spent stopped
+     * is not held against the brokers.  Without this a controller resumed
+     * after a pause fenced every broker at once, itself included. */
+    int64_t gap = ctl->sessions_checked_ms > 0 ? now_ms - ctl->sessions_checked_ms : 0;
+    ctl->sessions_checked_ms = now_ms;
+    if (gap > ctl->c->b->cfg.broker_session_timeout_ms / 4) {
+        SK_WARN("controller_stalled", "ms=%lld", (long long)gap);
+        for (int32_t i = 0; i < ctl->n_hb; i++)
+            ctl->hb_ms[i] += gap;
+        return;
+    }
     int32_t expired[SK_CLUSTER_BROKERS_MAX];
     int32_t n = ctrl_expired(ctl->hb_ids, ctl->hb_ms, ctl->n_hb, now_ms, ctl->c->b->cfg.broker_session_timeout_ms,
                              expired, SK_CLUSTER_BROKERS_MAX);

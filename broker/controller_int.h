@@ -33,6 +33,7 @@ struct controller {
     uint64_t hb_applied[SK_CLUSTER_BROKERS_MAX]; /* metadata index each reported */
     int32_t n_hb;
     bool fence_queued[SK_CLUSTER_BROKERS_MAX];
+    int64_t sessions_checked_ms; /* when sessions were last checked */
 };
 
 /* One decision: records to commit (arena-allocated) and the answer. */

@@ -114,6 +114,12 @@ int plog_append_replica(struct plog *l, const uint8_t *batches, size_t len, int6
  * re-validates what was rewritten. */
 int plog_truncate(struct plog *l, int64_t offset);
 
+/* Empties the log and restarts it at `offset`, which may lie past the log
+ * end: a follower whose leader has already deleted everything it lacks
+ * starts over at the leader's log start (plog_truncate would do nothing
+ * there).  Blocking like plog_truncate. */
+int plog_reset(struct plog *l, int64_t offset);
+
 /* Appends to `out` whole batches starting with the batch containing `offset`,
  * only batches whose last offset < upto_offset (the high watermark), stopping
  * before max_bytes would be exceeded — but always at least one whole batch if

@@ -197,6 +197,17 @@ static int truncate_fully(struct plog *l, int64_t offset)
     return 0;
 }
 
+int plog_reset(struct plog *l, int64_t offset)
+{
+    if (offset < 0 || offset > LOG_OFFSET_MAX)
+        return SK_EINVAL;
+    int64_t leo = plog_end_offset(l);
+    int rc = truncate_fully(l, offset);
+    if (rc == 0)
+        SK_INFO("log_reset", "dir=%s offset=%lld old_leo=%lld", l->dir, (long long)offset, (long long)leo);
+    return rc;
+}
+
 int plog_truncate(struct plog *l, int64_t offset)
 {
     if (offset < 0 || offset > LOG_OFFSET_MAX)

@@ -34,6 +34,7 @@ int plog_read(struct plog *l, int64_t offset, int64_t upto_offset, size_t max_by
     size_t taken = 0;
     size_t i = plog_segment_for(l, offset);
     int64_t pos = -1;
+    int64_t expect = -1; /* base offset the next batch must have, once known */
     struct batch_hdr h;
     for (; i < l->nsegs; i++, pos = 0) {
         const struct log_segment *s = l->segs[i];
@@ -53,6 +54,14 @@ int plog_read(struct plog *l, int64_t offset, int64_t upto_offset, size_t max_by
             size_t n = batch_total_bytes(&h);
             if (taken > 0 && taken + n > max_bytes)
                 return 0; /* KIP-74: only the first batch may exceed max_bytes */
+            /* Batches served in one answer must be contiguous: a damaged
+             * baseOffset (outside the CRC) is refused, never served. */
+            if (expect >= 0 && h.base_offset != expect) {
+                SK_ERROR("corrupt_batch_on_read", "dir=%s base=%lld pos=%lld expected=%lld", l->dir,
+                         (long long)h.base_offset, (long long)pos, (long long)expect);
+                return SK_ECORRUPT;
+            }
+            expect = batch_last_offset(&h) + 1;
             rc = read_batch(l, s, pos, &h, out);
             if (rc)
                 return rc;

@@ -116,18 +116,18 @@ static int load_segment(struct log_segment *s, int32_t interval_bytes)
     s->max_timestamp_ms = ix->time_n ? ix->time[ix->time_n - 1].timestamp_ms : -1;
     s->bytes_since_index = size - pos;
     s->next_offset = s->base_offset;
-    bool first = true;
     while (pos < size) {
         struct batch_hdr h;
         int rc = log_segment_read_header(s, pos, size, &h);
         if (rc)
             return rc == SK_EIO ? rc : SK_ECORRUPT;
-        /* The indexed batch must start exactly at its entry's offset. */
-        if (first ? h.base_offset != expect : h.base_offset < expect)
+        /* The indexed batch must start exactly at its entry's offset, and
+         * every later one where the previous ended: offsets in a Skiff log
+         * are contiguous, and baseOffset lies outside the CRC. */
+        if (h.base_offset != expect)
             return SK_ECORRUPT;
         if (batch_last_offset(&h) - s->base_offset > INT32_MAX)
             return SK_ECORRUPT;
-        first = false;
         if (h.max_timestamp > s->max_timestamp_ms)
             s->max_timestamp_ms = h.max_timestamp;
         expect = batch_last_offset(&h) + 1;
@@ -186,7 +186,7 @@ static int recover_segment(struct plog *l, struct log_segment *s, bool *cut)
         rc = validate_at(s, pos, size, &buf, &h);
         if (rc == SK_EIO || rc == SK_ENOMEM)
             break;
-        if (rc != 0 || h.base_offset < s->next_offset || batch_last_offset(&h) - s->base_offset > INT32_MAX) {
+        if (rc != 0 || h.base_offset != s->next_offset || batch_last_offset(&h) - s->base_offset > INT32_MAX) {
             rc = 0;
             break;
         }
@@ -270,9 +270,11 @@ static int open_segments(struct plog *l, const int64_t *bases, size_t n, bool cl
             if (rc)
                 return rc;
         }
-        /* A later segment must start after this one ends; if not (or this one
-         * was cut), the later ones are not trusted. */
-        if (!last && (cut || bases[i + 1] < s->next_offset)) {
+        /* A later segment must start exactly where this one ends; if not (or
+         * this one was cut, or lost its data in a power loss while its
+         * directory entry survived), the later ones are not trusted: a gap
+         * would leave offsets without batches. */
+        if (!last && (cut || bases[i + 1] != s->next_offset)) {
             for (size_t k = i + 1; k < n; k++)
                 log_segment_unlink(l->dir_fd, bases[k]);
             l->dir_dirty = true;

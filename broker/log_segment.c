@@ -201,11 +201,18 @@ int log_segment_find(const struct log_segment *s, int64_t offset, int64_t *pos_o
     if (offset >= s->next_offset)
         return SK_ENOENT;
     int64_t rel = offset - s->base_offset;
-    int64_t pos = rel > 0 ? (int64_t)log_index_lookup(&s->ix, (uint32_t)rel).position : 0;
+    struct log_index_entry e = rel > 0 ? log_index_lookup(&s->ix, (uint32_t)rel) : (struct log_index_entry){0, 0};
+    int64_t pos = e.position;
+    int64_t expect = s->base_offset + e.rel_offset;
     while (pos < s->size_bytes) {
         int rc = log_segment_read_header(s, pos, s->size_bytes, h);
         if (rc)
             return rc == SK_ETRUNC ? SK_ECORRUPT : rc;
+        /* Offsets are contiguous; baseOffset lies outside the CRC, so a
+         * damaged one is caught here or never. */
+        if (h->base_offset != expect)
+            return SK_ECORRUPT;
+        expect = batch_last_offset(h) + 1;
         if (batch_last_offset(h) >= offset) {
             *pos_out = pos;
             return 0;

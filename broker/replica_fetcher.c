@@ -28,6 +28,15 @@ void replica_fetcher_begin(struct replica_part *rp)
     rp->corr = 0;
     SK_INFO("partition_follower", "topic=%s partition=%d leader=%d leader_epoch=%d", rp->p->topic->name,
             rp->p->index, rp->leader_id, rp->p->st.leader_epoch);
+#ifdef SK_BUG_TRUNCATE_TO_HW
+    /* Deliberately injected bug for the fault harness (build/chaos/skiffd-bug-truncate-hw
+     * only): the pre-KIP-101 rule, truncating to the local high watermark on
+     * becoming a follower, which may be below records the leader already
+     * acknowledged. */
+    if (rp->p->high_watermark < plog_end_offset(rp->p->log) &&
+        plog_truncate(rp->p->log, rp->p->high_watermark) != SK_OK)
+        SK_ERROR("replica_truncate_failed", "topic=%s partition=%d", rp->p->topic->name, rp->p->index);
+#endif
     replica_fetcher_maybe_fetch(rp);
 }
 
@@ -100,6 +109,11 @@ static int truncate_diverged(struct replica_part *rp, const struct replica_fetch
         if (ep == resp->diverging_epoch && mine >= 0 && mine < cut)
             cut = mine;
     }
+#ifdef SK_BUG_TRUNCATE_TO_HW
+    /* Deliberately injected bug (see replica_fetcher_begin): the high
+     * watermark instead of the leader's end of the diverging epoch. */
+    cut = rp->p->high_watermark;
+#endif
     SK_WARN("replica_truncated", "topic=%s partition=%d epoch=%d to=%lld leo=%lld", rp->p->topic->name,
             rp->p->index, resp->diverging_epoch, (long long)cut, (long long)plog_end_offset(l));
     return plog_truncate(l, cut);
@@ -140,7 +154,7 @@ void replica_fetcher_on_response(struct replica_mgr *m, uint64_t corr, const str
         partition_update_hw(p);
     } else if (resp->error_code == KAFKA_OFFSET_OUT_OF_RANGE && resp->log_start_offset > plog_end_offset(p->log)) {
         /* The leader deleted what we lack: start over at its log start. */
-        rc = plog_truncate(p->log, resp->log_start_offset);
+        rc = plog_reset(p->log, resp->log_start_offset);
     } else {
         rc = SK_EAGAIN; /* stale epoch on either side: the image will tell */
     }

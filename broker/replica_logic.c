@@ -22,6 +22,12 @@ int64_t replica_leader_hw(int64_t current_hw, int64_t local_end, int32_t self, c
 {
     if (n_isr < min_isr)
         return current_hw;
+#ifdef SK_BUG_HW_EARLY
+    /* Deliberately injected bug for the fault harness (build/chaos/skiffd-bug-hw-early
+     * only): the high watermark follows the leader's own end and ignores the
+     * ISR followers, so acks=all is answered before they hold the data. */
+    return local_end > current_hw ? local_end : current_hw;
+#endif
     int64_t hw = local_end;
     for (int32_t i = 0; i < n_isr; i++) {
         if (isr[i] == self)

@@ -27,3 +27,19 @@ run_phase "quickstart" tests/system/quickstart_test.sh
 
 # Every log call in the C sources writes key=value pairs only.
 run_phase "log-format" /usr/bin/python3 tests/lint/log_format.py broker raft tools/raft-node
+
+# Fault-harness pieces: power loss through the sync-journal shim on a real
+# node (acknowledged records survive under the default flush policy, are
+# lost under a page-cache policy), the replay model, and segment corruption
+# on one replica of a three-node cluster.
+run_phase "chaos-faults" /usr/bin/python3 tests/chaos/run_faults.py --build "$BUILD"
+
+# The fault-injection harness (tests/chaos): the history checker's self-test
+# (every anomaly injected into a history must be reported), the network
+# layer's self-test (cuts, one-way cuts, loss, delay and teardown, with three
+# real nodes, in every mode the machine allows), then one short seeded
+# schedule against a real cluster and each injected-bug build, which must be
+# caught (tests/chaos/phase.sh; CHAOS_SEED=S replays a seed).
+run_phase "chaos-checker" /usr/bin/python3 tests/chaos/checker_selftest.py
+run_phase "chaos-net" /usr/bin/python3 tests/chaos/net_selftest.py --skiffd "$BUILD/skiffd"
+run_phase "chaos" tests/chaos/phase.sh

@@ -237,6 +237,7 @@ def main(argv):
           % (a.schedules, a.seed, a.duration, a.skiffd_path, " (expecting a violation)" if a.expect_violation else ""),
           flush=True)
     passed = failed = 0
+    caught = False
     keep = a.keep
     totals = {"faults": 0, "acknowledged": 0, "lost": 0}
     try:
@@ -250,6 +251,15 @@ def main(argv):
             for key in totals:
                 v = sched.summary.get(key)
                 totals[key] += v if isinstance(v, int) else 0
+            if a.expect_violation:
+                # An injected bug is caught once one schedule shows a
+                # violation; up to --schedules attempts are made.
+                if sched.passed():
+                    caught = True
+                    break
+                if not keep:
+                    shutil.rmtree(sched.root, ignore_errors=True)
+                continue
             if sched.passed():
                 passed += 1
                 if not keep:
@@ -259,6 +269,9 @@ def main(argv):
                 keep = True
                 if a.stop_on_failure:
                     break
+        if a.expect_violation:
+            passed, failed = (1, 0) if caught else (0, 1)
+            print("injected bug %s after %d schedule(s)" % ("caught" if caught else "NOT caught", k + 1))
     finally:
         nodes.kill_all_started()
         if not keep:

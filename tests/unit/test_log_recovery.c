@@ -350,6 +350,115 @@ START_TEST(clean_and_unclean_synced_offset)
 }
 END_TEST
 
+static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The n-th segment file (by base offset, from 0). */
+static char *nth_segment_path(const char *dir, int n)
+{
+    DIR *d = opendir(dir);
+    char names[64][32];
+    int k = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && k < 64) {
+        size_t len = strlen(e->d_name);
+        if (len == 24 && strcmp(e->d_name + 20, ".log") == 0)
+            snprintf(names[k++], sizeof(names[0]), "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)k, sizeof(names[0]), cmp_name);
+    ck_assert_int_lt(n, k);
+    return logt_path(dir, names[n]);
+}
+
+/* A flipped bit in baseOffset (outside the CRC) that raises it a little, in
+ * the last batch of a segment below the recovery point: offsets in a Skiff
+ * log are contiguous, so the batch must not be taken at its new offset (that
+ * would serve its records under other offsets and drop later segments);
+ * the log is cut before it, on both open paths. */
+START_TEST(raised_base_offset_in_trusted_segment)
+{
+    for (int clean = 0; clean < 2; clean++) {
+        char *dir = make_log();
+        char *first = nth_segment_path(dir, 0);
+        size_t b = batch_bytes();
+        int64_t size = logt_file_size(first);
+        int64_t nb = size / (int64_t)b;
+        int64_t real_base = (nb - 1) * RECS;
+        uint8_t raised[8];
+        sk_put_be64(raised, (uint64_t)(real_base + 2));
+        int fd = open(first, O_RDWR);
+        ck_assert_int_eq(pwrite(fd, raised, 8, (off_t)((nb - 1) * (int64_t)b)), 8);
+        close(fd);
+        struct log_config cfg = test_cfg();
+        struct plog *l;
+        ck_assert_int_eq(plog_open(dir, &cfg, clean == 1, 0, &l), 0);
+        ck_assert_int_eq(plog_end_offset(l), real_base);
+        check_contiguous(l);
+        append_batches(l, 2);
+        check_contiguous(l);
+        plog_close(l);
+        free(first);
+        logt_rmdir(dir);
+    }
+}
+END_TEST
+
+/* The same damage inside a trusted segment, before its last index entry
+ * (where the open does not look): reads refuse the batch instead of serving
+ * its records under other offsets. */
+START_TEST(raised_base_offset_never_served)
+{
+    char *dir = make_log();
+    char *first = nth_segment_path(dir, 0);
+    size_t b = batch_bytes();
+    uint8_t raised[8];
+    sk_put_be64(raised, (uint64_t)(1 * RECS + 2)); /* second batch: offsets 5..9 */
+    int fd = open(first, O_RDWR);
+    ck_assert_int_eq(pwrite(fd, raised, 8, (off_t)b), 8);
+    close(fd);
+    struct log_config cfg = test_cfg();
+    struct plog *l;
+    ck_assert_int_eq(plog_open(dir, &cfg, true, 0, &l), 0);
+    struct sk_writer out;
+    sk_writer_init(&out);
+    ck_assert_int_eq(plog_read(l, 0, plog_end_offset(l), 1, &out), 0);
+    for (int64_t o = 1 * RECS; o < 2 * RECS; o++) {
+        sk_writer_reset(&out);
+        ck_assert_int_eq(plog_read(l, o, plog_end_offset(l), 1, &out), SK_ECORRUPT);
+    }
+    sk_writer_reset(&out);
+    ck_assert_int_eq(plog_read(l, 0, plog_end_offset(l), SIZE_MAX, &out), SK_ECORRUPT);
+    sk_writer_free(&out);
+    plog_close(l);
+    free(first);
+    logt_rmdir(dir);
+}
+END_TEST
+
+/* After a power loss a segment's directory entry may survive without its
+ * data: an empty middle segment must not leave a gap of offsets that have
+ * no batches (readers would stall in it); the segments after it go. */
+START_TEST(empty_middle_segment_leaves_no_gap)
+{
+    char *dir = make_log();
+    char *second = nth_segment_path(dir, 1);
+    ck_assert_int_eq(truncate(second, 0), 0);
+    struct log_config cfg = test_cfg();
+    struct plog *l;
+    ck_assert_int_eq(plog_open(dir, &cfg, false, 0, &l), 0);
+    char *first = nth_segment_path(dir, 0);
+    int64_t first_end = logt_file_size(first) / (int64_t)batch_bytes() * RECS;
+    free(first);
+    ck_assert_int_eq(plog_end_offset(l), first_end);
+    check_contiguous(l);
+    append_batches(l, 1);
+    check_contiguous(l);
+    plog_close(l);
+    free(second);
+    logt_rmdir(dir);
+}
+END_TEST
+
 /* Seeded random damage (byte flips, truncations, zeroed ranges, random
  * garbage) anywhere in any file of the log: opening never fails or crashes,
  * every read either succeeds or reports SK_ECORRUPT, and after an unclean
@@ -429,6 +538,9 @@ int main(void)
     tcase_add_test(tc, torn_middle_segment_drops_later_segments);
     tcase_add_test(tc, clean_and_unclean_synced_offset);
     tcase_add_test(tc, random_damage_is_survived);
+    tcase_add_test(tc, raised_base_offset_in_trusted_segment);
+    tcase_add_test(tc, empty_middle_segment_leaves_no_gap);
+    tcase_add_test(tc, raised_base_offset_never_served);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
