@@ -458,8 +458,9 @@ static void expire_group(struct group_coordinator *gc, struct group *g, int64_t 
         grec_batch_add(&b, (struct sk_slice){key.p, (int32_t)key.len}, (struct sk_slice){NULL, -1});
     }
     if (expired > 0 || group_gone) {
-        SK_INFO("group_offsets_expired", "group=%s offsets=%d group_removed=%s", g->group_id, expired,
-                group_gone ? "true" : "false");
+        char id[SK_LOG_VALUE_BYTES_MAX];
+        SK_INFO("group_offsets_expired", "group=%s offsets=%d group_removed=%s",
+                sk_log_value(id, sizeof(id), g->group_id), expired, group_gone ? "true" : "false");
         gstore_append(gc, g->coordinator_partition, &b, GSTORE_EXPIRY, g->group_id, g->generation, NULL,
                       NULL);
     }

@@ -186,6 +186,9 @@
 /* Bytes of __consumer_offsets read per step while a coordinator loads a
  * partition, so loading never stalls the event loop for long. */
 #define SK_GROUP_LOAD_STEP_BYTES (1024 * 1024)
+/* A client-chosen string as written into a log line (sk_log_value): long
+ * enough to tell ids apart, short enough to keep lines readable. */
+#define SK_LOG_VALUE_BYTES_MAX 128
 /* A group partition whose replay waits for its high watermark to reach the
  * log end looks again this often: followers fetch within milliseconds. */
 #define SK_GROUP_LOAD_RETRY_MS 10

@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -11,6 +12,35 @@
 static enum sk_log_level min_level = SK_LOG_INFO;
 static int node_id = -1;
 static const char *const names[] = {"debug", "info", "warn", "error"};
+
+char *sk_log_value(char *dst, size_t dst_size, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (dst_size == 0)
+        return dst;
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = *p > ' ' && *p < 0x7f && *p != '"' && *p != '\\' && *p != '=';
+        size_t need = plain ? 1 : 4;
+        if (o + need + 4 > dst_size) { /* room for "..." and the NUL */
+            if (o + 4 <= dst_size) {
+                memcpy(dst + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        if (plain) {
+            dst[o++] = (char)*p;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[*p >> 4];
+            dst[o++] = hex[*p & 15];
+        }
+    }
+    dst[o] = '\0';
+    return dst;
+}
 
 void sk_log_set_level(enum sk_log_level level) { min_level = level; }
 void sk_log_set_node(int id) { node_id = id; }

@@ -4,6 +4,8 @@
 #ifndef SK_LOG_H
 #define SK_LOG_H
 
+#include <stddef.h>
+
 enum sk_log_level { SK_LOG_DEBUG = 0, SK_LOG_INFO, SK_LOG_WARN, SK_LOG_ERROR };
 
 void sk_log_set_level(enum sk_log_level level);
@@ -13,6 +15,13 @@ void sk_log_set_node(int node_id);
 int sk_log_enabled(enum sk_log_level level);
 void sk_log(enum sk_log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes `s` (a string a client chose: a group id, a client id) into dst
+ * as one log value: printable ASCII other than space, '"', '\\' and '='
+ * is copied, every other byte becomes \xHH, and the result is cut (ending
+ * in "...") to fit dst_size.  Returns dst.  Log lines stay one line of
+ * key=value pairs whatever a client sends. */
+char *sk_log_value(char *dst, size_t dst_size, const char *s);
 
 #define SK_DEBUG(event, ...)                              \
     do {                                                  \

@@ -8,6 +8,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/crc32c.h"
+#include "common/log.h"
 #include "common/sk_err.h"
 
 START_TEST(crc32c_check_value)
@@ -211,6 +212,23 @@ START_TEST(batch_validate_good_and_bad)
 }
 END_TEST
 
+START_TEST(log_value_escapes_and_cuts)
+{
+    char out[32];
+    ck_assert_str_eq(sk_log_value(out, sizeof(out), "group-1.a_b"), "group-1.a_b");
+    /* A newline, a space, a quote and '=' cannot forge a line or a field. */
+    ck_assert_str_eq(sk_log_value(out, sizeof(out), "a\nb c\"=d"), "a\\x0ab\\x20c\\x22\\x3dd");
+    ck_assert_str_eq(sk_log_value(out, sizeof(out), "\xff"), "\\xff");
+    ck_assert_str_eq(sk_log_value(out, sizeof(out), ""), "");
+    /* Cut to fit, never mid-escape, marked with "...". */
+    char small[10];
+    ck_assert_str_eq(sk_log_value(small, sizeof(small), "abcdefghijkl"), "abcdef...");
+    ck_assert_str_eq(sk_log_value(small, sizeof(small), "ab\n\n\n"), "ab\\x0a...");
+    char tiny[3];
+    ck_assert_str_eq(sk_log_value(tiny, sizeof(tiny), "abcdef"), "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -223,6 +241,7 @@ int main(void)
     tcase_add_test(tc, reader_strings_and_arrays);
     tcase_add_test(tc, arena_alloc);
     tcase_add_test(tc, batch_validate_good_and_bad);
+    tcase_add_test(tc, log_value_escapes_and_cuts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
