@@ -11,6 +11,7 @@
 
 #include "common/alloc.h"
 #include "common/limits.h"
+#include "common/log.h"
 #include "common/sk_err.h"
 #include "kafka_err.h"
 
@@ -67,6 +68,12 @@ int group_bytes_dup(struct sk_slice s, uint8_t **out, int32_t *len)
 
 void group_set_state(struct group *g, enum group_state s, int64_t now_ms)
 {
+    if (g->state != s) {
+        char id[SK_LOG_VALUE_BYTES_MAX];
+        SK_INFO("group_state", "group=%s from=%s to=%s generation=%d members=%d",
+                sk_log_value(id, sizeof(id), g->group_id), group_state_name(g->state), group_state_name(s),
+                g->generation, g->n_members);
+    }
     g->state = s;
     g->state_since_ms = now_ms;
 }

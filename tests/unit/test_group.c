@@ -11,6 +11,7 @@
 #include "broker/group_coordinator.h"
 #include "broker/group_record.h"
 #include "broker/kafka_err.h"
+#include "common/log.h"
 #include "common/sk_err.h"
 
 /* ------------------------------------------------------------ fake driver */
@@ -578,6 +579,7 @@ END_TEST
 
 int main(void)
 {
+    sk_log_set_level(SK_LOG_WARN); /* every state change is an info line */
     Suite *s = suite_create("group");
     TCase *tc = tcase_create("group");
     tcase_add_test(tc, first_join_waits_for_the_initial_delay);
