@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
@@ -333,6 +334,16 @@ def _kill_pids_in_netns(ns):
                 pass
 
 
+def _link_names():
+    """Names of every link in this namespace, from `ip -o link show`."""
+    names = set()
+    for line in _run(["ip", "-o", "link", "show"], check=False).stdout.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 2:
+            names.add(fields[1].strip().split("@", 1)[0])
+    return names
+
+
 def remove_stale():
     """Removes namespaces and links of earlier runs whose pid is no longer alive.
     Names that do not match our pattern are never touched."""
@@ -610,9 +621,19 @@ class NetnsNet(_BaseNet):
         for ns in self._made_ns:
             _kill_pids_in_netns(ns)
             _run(["ip", "netns", "del", ns], check=False)
-        for link in self._made_links + ([self._bridge] if self._bridge else []):
-            if os.path.exists("/sys/class/net/%s" % link):
+        # Links are deleted by name whatever /sys shows (a chroot may have no
+        # /sys, or one of another namespace).  A veth whose peer's namespace
+        # is being destroyed vanishes on its own, asynchronously: wait for
+        # that, bounded, deleting what is left.
+        ours = set(self._made_links + ([self._bridge] if self._bridge else []))
+        deadline = time.monotonic() + 5.0
+        while ours:
+            for link in sorted(ours):
                 _run(["ip", "link", "del", link], check=False)
+            ours &= _link_names()
+            if not ours or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         self._made_ns, self._made_links, self._bridge = [], [], None
         _letters_in_use.discard(self._letter)
 
