@@ -230,7 +230,15 @@ class Nemesis:
             else:
                 time.sleep(0.02)
         if second is not None:
-            time.sleep(0.05)  # the other follower learns of the new leader
+            # Kill it once the other follower knows of it (and so has cut
+            # its log to whatever rule it follows), before it has fetched.
+            other = b if second.id == a else a
+            learn_by = time.monotonic() + 2.0
+            while time.monotonic() < learn_by:
+                view = self.c.partitions(self.topic, via=other).get(p["partition"])
+                if view and view["leader"] == second.id:
+                    break
+                time.sleep(0.005)
             second.kill()
             killed.append(second)
         self.log("slow-followers-double-kill p%d: links %d<->%d delayed 1.5s, killed %s"
